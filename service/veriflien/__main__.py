@@ -1,0 +1,3 @@
+from veriflien.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,396 @@
+"""A printable evidence sheet built from one check result.
+
+Victims and counsellors bring this page to the police or a helpline: it records what the service
+saw (when, which addresses, which server, which HTML documents and their SHA-256) so the check can
+be cited later, plus a checklist of the evidence only the victim holds. It is a self-contained
+HTML page: inline CSS, no script, no external resource, no image or video of any kind, and every
+value from the result is escaped, because the URLs and page details come from the blackmailer.
+The checked link is printed as text, never as a clickable link, so nobody opens it by accident.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from veriflien.advice import format_duration
+from veriflien.advice.catalogue import LANGS, load_texts
+from veriflien.result import Confidence, Verdict
+
+__all__ = ["render_sheet", "validate_result_for_sheet"]
+
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+
+_LABELS: Mapping[str, Mapping[str, str]] = {
+    "fr": {
+        "title": "Fiche de vérification d'un lien – Vérif'Lien",
+        "intro": (
+            "Cette fiche résume une vérification faite par le serveur Vérif'Lien, anonymement et "
+            "sans compte. Elle ne contient aucune image ni vidéo : seules des adresses, des codes "
+            "de réponse et des empreintes SHA-256 des pages HTML lues."
+        ),
+        "check": "Vérification",
+        "checked_at": "Date et heure de la vérification (UTC)",
+        "verdict": "Résultat",
+        "confidence": "Niveau de confiance",
+        "platform": "Plateforme",
+        "unknown_platform": "non identifiée",
+        "media": "Fichier vidéo (données techniques seulement)",
+        "media_line": "format {container} ; complet : {complete} ; durée annoncée : {duration} ; "
+        "durée lisible : {playable} ; octets lus : {bytes_read}",
+        "version": "Version du service",
+        "addresses": "Adresses",
+        "url": "Lien tel que reçu",
+        "redirects": "Redirections suivies",
+        "no_redirects": "Aucune redirection.",
+        "final_url": "Adresse finale",
+        "server_address": "Adresse IP du serveur joint",
+        "none": "non disponible",
+        "hop": "n°",
+        "address": "Adresse",
+        "status": "Code HTTP",
+        "via": "Type",
+        "findings": "Constats",
+        "no_findings": "Aucun constat enregistré.",
+        "probe": "Sonde",
+        "code": "Code",
+        "detail": "Détail (en anglais)",
+        "documents": "Documents HTML lus et leur empreinte SHA-256",
+        "no_documents": "Aucun document enregistré.",
+        "content_type": "Type",
+        "server": "Serveur",
+        "checklist": "Preuves à joindre (à compléter par vous)",
+        "checklist_intro": (
+            "Ces éléments, vous seul·e les avez. Joignez-les à cette fiche pour votre plainte ou "
+            "votre signalement. Ne supprimez pas la conversation."
+        ),
+        "item_threats": "Captures d'écran de chaque menace, avec la date et l'heure visibles",
+        "item_profiles": (
+            "Pseudos et liens des profils du maître-chanteur, sur chaque application utilisée"
+        ),
+        "item_payment": (
+            "Demandes de paiement : montants, IBAN, adresse de portefeuille crypto, "
+            "moyen de paiement demandé"
+        ),
+        "item_dates": "Dates et heures des échanges : premier contact, menaces, délais imposés",
+        "item_links": "Autres liens envoyés par le maître-chanteur (copiés, sans les ouvrir)",
+        "yes": "oui",
+        "no": "non",
+        "unknown": "inconnu",
+        "footer": "Généré par Vérif'Lien {version}. Les heures sont en temps universel (UTC).",
+    },
+    "en": {
+        "title": "Link check record – Vérif'Lien",
+        "intro": (
+            "This record sums up a check made by the Vérif'Lien server, anonymously and without an "
+            "account. It contains no image or video: only addresses, response codes and SHA-256 "
+            "fingerprints of the HTML pages read."
+        ),
+        "check": "Check",
+        "checked_at": "Date and time of the check (UTC)",
+        "verdict": "Result",
+        "confidence": "Confidence",
+        "platform": "Platform",
+        "unknown_platform": "not identified",
+        "media": "Video file (technical data only)",
+        "media_line": "format {container}; complete: {complete}; announced length: {duration}; "
+        "playable length: {playable}; bytes read: {bytes_read}",
+        "version": "Service version",
+        "addresses": "Addresses",
+        "url": "Link as received",
+        "redirects": "Redirects followed",
+        "no_redirects": "No redirect.",
+        "final_url": "Final address",
+        "server_address": "IP address of the server reached",
+        "none": "not available",
+        "hop": "#",
+        "address": "Address",
+        "status": "HTTP status",
+        "via": "Type",
+        "findings": "Findings",
+        "no_findings": "No finding recorded.",
+        "probe": "Probe",
+        "code": "Code",
+        "detail": "Detail",
+        "documents": "HTML documents read and their SHA-256 fingerprint",
+        "no_documents": "No document recorded.",
+        "content_type": "Type",
+        "server": "Server",
+        "checklist": "Evidence to add (for you to fill in)",
+        "checklist_intro": (
+            "Only you hold these. Attach them to this record for your complaint or report. "
+            "Do not delete the conversation."
+        ),
+        "item_threats": "Screenshots of every threat, with the date and time visible",
+        "item_profiles": "The blackmailer's usernames and profile links, on every app they used",
+        "item_payment": (
+            "Payment demands: amounts, IBAN, crypto wallet address, payment method asked for"
+        ),
+        "item_dates": "Dates and times of the exchanges: first contact, threats, deadlines given",
+        "item_links": "Other links the blackmailer sent (copied, not opened)",
+        "yes": "yes",
+        "no": "no",
+        "unknown": "unknown",
+        "footer": "Generated by Vérif'Lien {version}. Times are in Coordinated Universal Time "
+        "(UTC).",
+    },
+}
+
+_CONFIDENCE = {
+    "fr": {"high": "élevé", "medium": "moyen", "low": "faible"},
+    "en": {"high": "high", "medium": "medium", "low": "low"},
+}
+
+_CSS = """
+*{box-sizing:border-box}
+body{font:11pt/1.45 system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif;color:#111;
+background:#fff;margin:0}
+main{max-width:52rem;margin:0 auto;padding:1.5rem}
+h1{font-size:1.45rem;margin:0 0 .5rem}
+h2{font-size:1.1rem;margin:1.6rem 0 .5rem;border-bottom:1px solid #999;padding-bottom:.2rem}
+p.intro{color:#333}
+dl{display:grid;grid-template-columns:minmax(10rem,16rem) 1fr;gap:.3rem 1rem;margin:0}
+dt{font-weight:600}
+dd{margin:0}
+code,.mono{font-family:ui-monospace,"SFMono-Regular",Consolas,monospace;font-size:.9em;
+overflow-wrap:anywhere;word-break:break-all}
+table{border-collapse:collapse;width:100%;font-size:.92em}
+th,td{border:1px solid #bbb;padding:.25rem .4rem;text-align:left;vertical-align:top}
+th{background:#f0f0f0}
+ul.checklist{list-style:none;padding:0}
+ul.checklist li{margin:.6rem 0}
+.box{font-size:1.3em;line-height:1;margin-right:.4rem}
+.lines{display:block;height:2.6rem;border-bottom:1px dotted #777;margin-top:.2rem}
+footer{margin-top:2rem;font-size:.85em;color:#444}
+@media print{
+@page{margin:15mm}
+main{max-width:none;padding:0}
+th{background:none}
+tr,li,dl{break-inside:avoid}
+h2{break-after:avoid}
+}
+"""
+
+
+def _e(value: Any) -> str:
+    return html.escape("" if value is None else str(value), quote=True)
+
+
+def _is_str(value: Any) -> bool:
+    return isinstance(value, str) and bool(value.strip())
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _parse_time(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else None
+
+
+def validate_result_for_sheet(doc: Any) -> list[str]:
+    """Return one plain sentence per missing or invalid field; an empty list means printable."""
+    if not isinstance(doc, Mapping):
+        return ["The result must be a JSON object."]
+    errors: list[str] = []
+    if not _is_str(doc.get("url")):
+        errors.append("Field 'url' is missing or empty: the sheet must show the link as received.")
+    if doc.get("verdict") not in {v.value for v in Verdict}:
+        errors.append(f"Field 'verdict' must be one of: {', '.join(v.value for v in Verdict)}.")
+    if doc.get("confidence") not in {c.value for c in Confidence}:
+        errors.append(
+            f"Field 'confidence' must be one of: {', '.join(c.value for c in Confidence)}."
+        )
+    if _parse_time(doc.get("checked_at")) is None:
+        errors.append(
+            "Field 'checked_at' must be an ISO 8601 date and time with a time zone "
+            "(for example 2026-11-21T05:30:00+00:00)."
+        )
+    if not _is_str(doc.get("version")):
+        errors.append("Field 'version' is missing or empty.")
+    for key in ("final_url", "server_address"):
+        if doc.get(key) is not None and not isinstance(doc.get(key), str):
+            errors.append(f"Field '{key}' must be text or null.")
+    platform = doc.get("platform")
+    if platform is not None and not (
+        isinstance(platform, Mapping) and _is_str(platform.get("name"))
+    ):
+        errors.append("Field 'platform' must be null or an object with a 'name'.")
+    media = doc.get("media")
+    if media is not None and not isinstance(media, Mapping):
+        errors.append("Field 'media' must be null or an object.")
+    errors += _list_errors(doc, "redirects", {"url": _is_str, "status": _is_int})
+    errors += _list_errors(doc, "findings", {"probe": _is_str, "code": _is_str, "detail": _is_str})
+    errors += _list_errors(
+        doc,
+        "documents",
+        {
+            "url": _is_str,
+            "status": _is_int,
+            "sha256": lambda v: v is None or (isinstance(v, str) and bool(_SHA256.match(v))),
+        },
+    )
+    return errors
+
+
+def _list_errors(doc: Mapping[str, Any], key: str, checks: Mapping[str, Any]) -> list[str]:
+    items = doc.get(key, [])
+    if items is None:
+        items = []
+    if not isinstance(items, list):
+        return [f"Field '{key}' must be a list."]
+    errors = []
+    for index, item in enumerate(items, start=1):
+        if not isinstance(item, Mapping):
+            errors.append(f"Item {index} of '{key}' must be an object.")
+            continue
+        for field_name, ok in checks.items():
+            if not ok(item.get(field_name)):
+                hint = " (64 lower-case hex digits or null)" if field_name == "sha256" else ""
+                errors.append(
+                    f"Item {index} of '{key}' has a missing or invalid '{field_name}'{hint}."
+                )
+    return errors
+
+
+def _fmt_seconds(value: Any, lang: str, unknown: str) -> str:
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0:
+        return format_duration(float(value), lang)
+    return unknown
+
+
+def render_sheet(result: Mapping[str, Any], *, lang: str = "fr") -> str:
+    """Return the complete printable HTML page for one result (CheckResult.to_json()).
+
+    Raises ValueError for an unsupported language or a result that validate_result_for_sheet
+    rejects (the message lists the problems).
+    """
+    if lang not in LANGS:
+        raise ValueError(f"unsupported language {lang!r}; expected one of {', '.join(LANGS)}")
+    errors = validate_result_for_sheet(result)
+    if errors:
+        raise ValueError("result cannot be printed: " + " ".join(errors))
+    t = _LABELS[lang]
+    none = f'<span class="none">{_e(t["none"])}</span>'
+    checked = _parse_time(result["checked_at"]).astimezone(UTC)  # type: ignore[union-attr]
+    verdict = result["verdict"]
+    headline = load_texts().verdict(lang, verdict)["headline"]
+    platform = result.get("platform") or None
+
+    def text_or_none(value: Any) -> str:
+        return f"<code>{_e(value)}</code>" if value else none
+
+    rows = [
+        (
+            t["checked_at"],
+            f"{_e(checked.strftime('%Y-%m-%d %H:%M:%S'))} UTC "
+            f"(<code>{_e(result['checked_at'])}</code>)",
+        ),
+        (t["verdict"], f"<strong>{_e(headline)}</strong> (<code>{_e(verdict)}</code>)"),
+        (t["confidence"], _e(_CONFIDENCE[lang][result["confidence"]])),
+        (t["platform"], _e(platform["name"]) if platform else _e(t["unknown_platform"])),
+    ]
+    media = result.get("media")
+    if isinstance(media, Mapping):
+        complete = {True: t["yes"], False: t["no"]}.get(media.get("complete"), t["unknown"])
+        line = t["media_line"].format(
+            container=media.get("container") or t["unknown"],
+            complete=complete,
+            duration=_fmt_seconds(media.get("duration_seconds"), lang, t["unknown"]),
+            playable=_fmt_seconds(media.get("playable_seconds"), lang, t["unknown"]),
+            bytes_read=media.get("bytes_read", t["unknown"]),
+        )
+        rows.append((t["media"], _e(line)))
+    rows.append((t["version"], f"<code>{_e(result['version'])}</code>"))
+
+    address_rows = [
+        (t["url"], f"<code>{_e(result['url'])}</code>"),
+        (t["final_url"], text_or_none(result.get("final_url"))),
+        (t["server_address"], text_or_none(result.get("server_address"))),
+    ]
+
+    redirects = result.get("redirects") or []
+    if redirects:
+        body = "".join(
+            f"<tr><td>{i}</td><td><code>{_e(r['url'])}</code></td><td>{_e(r['status'])}</td>"
+            f"<td>{_e(r.get('via', 'http'))}</td></tr>"
+            for i, r in enumerate(redirects, start=1)
+        )
+        redirects_html = _table((t["hop"], t["address"], t["status"], t["via"]), body)
+    else:
+        redirects_html = f"<p>{_e(t['no_redirects'])}</p>"
+
+    findings = result.get("findings") or []
+    if findings:
+        body = "".join(
+            f"<tr><td>{_e(f['probe'])}</td><td><code>{_e(f['code'])}</code></td>"
+            f"<td>{_e(f['detail'])}</td></tr>"
+            for f in findings
+        )
+        findings_html = _table((t["probe"], t["code"], t["detail"]), body)
+    else:
+        findings_html = f"<p>{_e(t['no_findings'])}</p>"
+
+    documents = result.get("documents") or []
+    if documents:
+        body = "".join(
+            f"<tr><td><code>{_e(d['url'])}</code></td><td>{_e(d['status'])}</td>"
+            f"<td>{_e(d.get('content_type') or '')}</td>"
+            f"<td>{text_or_none(d.get('sha256'))}</td>"
+            f"<td>{text_or_none(d.get('server_address'))}</td></tr>"
+            for d in documents
+        )
+        documents_html = _table(
+            (t["address"], t["status"], t["content_type"], "SHA-256", t["server"]), body
+        )
+    else:
+        documents_html = f"<p>{_e(t['no_documents'])}</p>"
+
+    items = ("item_threats", "item_profiles", "item_payment", "item_dates", "item_links")
+    checklist = "".join(
+        f'<li><span class="box" aria-hidden="true">\u2610</span>{_e(t[key])}'
+        '<span class="lines"></span></li>'
+        for key in items
+    )
+
+    return "".join(
+        [
+            "<!DOCTYPE html>\n",
+            f'<html lang="{lang}">\n<head>\n<meta charset="utf-8">\n',
+            '<meta name="viewport" content="width=device-width, initial-scale=1">\n',
+            # Belt and braces: even a browser that mis-parsed something may load nothing external.
+            '<meta http-equiv="Content-Security-Policy" '
+            "content=\"default-src 'none'; style-src 'unsafe-inline'\">\n",
+            '<meta name="referrer" content="no-referrer">\n',
+            f"<title>{_e(t['title'])}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n<main>\n",
+            f'<h1>{_e(t["title"])}</h1>\n<p class="intro">{_e(t["intro"])}</p>\n',
+            f"<section>\n<h2>{_e(t['check'])}</h2>\n{_dl(rows)}</section>\n",
+            f"<section>\n<h2>{_e(t['addresses'])}</h2>\n{_dl(address_rows)}",
+            f"<h3>{_e(t['redirects'])}</h3>\n{redirects_html}</section>\n",
+            f"<section>\n<h2>{_e(t['findings'])}</h2>\n{findings_html}</section>\n",
+            f"<section>\n<h2>{_e(t['documents'])}</h2>\n{documents_html}</section>\n",
+            f"<section>\n<h2>{_e(t['checklist'])}</h2>\n<p>{_e(t['checklist_intro'])}</p>\n",
+            f'<ul class="checklist">{checklist}</ul>\n</section>\n',
+            f"<footer>{_e(t['footer'].format(version=result['version']))}</footer>\n",
+            "</main>\n</body>\n</html>\n",
+        ]
+    )
+
+
+def _dl(rows: list[tuple[str, str]]) -> str:
+    """rows: (label, already-escaped HTML)."""
+    return "<dl>\n" + "".join(f"<dt>{_e(k)}</dt><dd>{v}</dd>\n" for k, v in rows) + "</dl>\n"
+
+
+def _table(headers: tuple[str, ...], body: str) -> str:
+    head = "".join(f"<th>{_e(h)}</th>" for h in headers)
+    return f"<table>\n<thead><tr>{head}</tr></thead>\n<tbody>{body}</tbody>\n</table>\n"

@@ -1,0 +1,166 @@
+"""`veriflien serve` and `veriflien check URL`.
+
+Exit codes of `check`: 0 the check ran (whatever the verdict), 2 bad usage, 3 the check could not
+run (bad settings, internal failure).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+import textwrap
+from collections.abc import Sequence
+
+from veriflien import __version__
+from veriflien.settings import Settings, SettingsError, load
+
+EXIT_OK, EXIT_USAGE, EXIT_FAILED = 0, 2, 3
+
+_LABELS = {
+    "fr": {
+        "public": "Publique",
+        "unlisted": "Non répertoriée (visible avec le lien)",
+        "private": "Privée",
+        "removed": "Supprimée ou inexistante",
+        "incomplete": "Envoi incomplet",
+        "login_required": "Connexion exigée",
+        "no_video": "Aucune vidéo",
+        "suspicious": "Piège probable",
+        "unreachable": "Site injoignable",
+        "refused": "Lien refusé",
+        "invalid_url": "Adresse invalide",
+        "unknown": "Indéterminé",
+        "confidence": "confiance",
+        "high": "élevée",
+        "medium": "moyenne",
+        "low": "faible",
+        "verdict": "Verdict",
+    },
+    "en": {
+        "public": "Public",
+        "unlisted": "Unlisted (visible with the link)",
+        "private": "Private",
+        "removed": "Removed or never existed",
+        "incomplete": "Incomplete upload",
+        "login_required": "Login required",
+        "no_video": "No video",
+        "suspicious": "Probable trap",
+        "unreachable": "Site unreachable",
+        "refused": "Link refused",
+        "invalid_url": "Invalid address",
+        "unknown": "Unknown",
+        "confidence": "confidence",
+        "high": "high",
+        "medium": "medium",
+        "low": "low",
+        "verdict": "Verdict",
+    },
+}
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="veriflien",
+        description="Check, without opening it, a link a blackmailer claims shows a video.",
+    )
+    parser.add_argument("--version", action="version", version=f"veriflien {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="run the HTTP service (API and console)")
+    serve.add_argument("--host", help="listen address (default from settings: 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="listen port (default from settings: 8080)")
+    serve.add_argument("--config", metavar="FILE", help="TOML settings file")
+    check = sub.add_parser("check", help="check one link and print the verdict")
+    check.add_argument("url", help="the link to check (it is never opened in a browser)")
+    check.add_argument("--json", action="store_true", help="print the full result document")
+    check.add_argument("--lang", choices=("fr", "en"), help="language of the answer (default fr)")
+    check.add_argument("--country", help="two-letter country for report routing (default FR)")
+    check.add_argument("--minor", action="store_true", help="the person is under 18")
+    check.add_argument("--config", metavar="FILE", help="TOML settings file")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:
+        return EXIT_OK if exc.code == 0 else EXIT_USAGE
+    try:
+        settings = load(config_file=args.config)
+    except SettingsError as exc:
+        print(f"veriflien: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    if args.command == "serve":
+        return _serve(settings, args.host, args.port)
+    return _check(settings, args)
+
+
+def _serve(settings: Settings, host: str | None, port: int | None) -> int:
+    from aiohttp import web
+
+    from veriflien import logs
+    from veriflien.app import create_app
+
+    logs.configure(settings.log_level)
+    settings = settings.with_overrides(
+        **{k: v for k, v in {"host": host, "port": port}.items() if v is not None}
+    )
+    print(f"Vérif'Lien {__version__} on http://{settings.host}:{settings.port}", file=sys.stderr)
+    web.run_app(
+        create_app(settings), host=settings.host, port=settings.port, print=None, access_log=None
+    )
+    return EXIT_OK
+
+
+def _check(settings: Settings, args: argparse.Namespace) -> int:
+    from veriflien import logs
+    from veriflien.api.checks import LANGS
+    from veriflien.check import CheckRequest
+    from veriflien.runtime import standalone_engine
+
+    logs.configure("error" if settings.log_level == "info" else settings.log_level)
+    lang = args.lang or settings.default_lang
+    country = (args.country or settings.default_country).upper()
+    if lang not in LANGS or len(country) != 2 or not country.isalpha():
+        print("veriflien: --country must be a two-letter code", file=sys.stderr)
+        return EXIT_USAGE
+    request = CheckRequest(url=args.url, lang=lang, country=country, minor=args.minor)
+
+    async def run() -> dict:
+        async with standalone_engine(settings) as engine:
+            return (await engine.run(request)).to_json()
+
+    try:
+        doc = asyncio.run(run())
+    except Exception as exc:
+        print(f"veriflien: the check could not run ({type(exc).__name__})", file=sys.stderr)
+        return EXIT_FAILED
+    if args.json:
+        print(json.dumps(doc, ensure_ascii=False, indent=2))
+    else:
+        print(render_text(doc, lang))
+    return EXIT_OK
+
+
+def render_text(doc: dict, lang: str) -> str:
+    labels = _LABELS[lang]
+    advice = doc.get("advice") or {}
+    lines = [
+        f"{labels['verdict']} : {labels[doc['verdict']]} "
+        f"({labels['confidence']} {labels[doc['confidence']]})"
+        if lang == "fr"
+        else f"{labels['verdict']}: {labels[doc['verdict']]} "
+        f"({labels['confidence']} {labels[doc['confidence']]})"
+    ]
+    if advice.get("headline"):
+        lines.append(advice["headline"])
+    if advice.get("summary"):
+        lines.extend(textwrap.wrap(advice["summary"], 78))
+    for step in advice.get("steps", [])[:8]:
+        lines.extend(textwrap.wrap(step, 76, initial_indent="- ", subsequent_indent="  "))
+    for link in doc.get("report_links", [])[:6]:
+        where = link.get("url") or link.get("phone") or ""
+        lines.append(f"  → {link.get('name')}: {where}")
+    return "\n".join(lines)

@@ -1,0 +1,365 @@
+"""HLS playlist completeness check (RFC 8216), through the guarded child fetcher.
+
+Why: a "video" link may be a playlist whose segments were never all uploaded, or a live/unfinished
+stream. The playlist says what should exist (#EXTINF durations, #EXT-X-ENDLIST, #EXT-X-GAP); a
+bounded sample of segments (first, middle, last per variant) probed with HEAD / bytes=0-0 says
+whether it does. Segment bodies are never downloaded. Parsing is capped (lines, variants) so a
+million-segment playlist costs bounded memory and time. No URL is written into findings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from urllib.parse import urljoin, urlsplit
+
+from veriflien.result import MediaInfo, Strength, Verdict
+
+from .reader import ChildFetcher, MediaResult, fmt_seconds
+
+MAX_LINES = 100_000
+MAX_VARIANTS = 8
+MAX_PLAYLIST_BYTES = 2 * 1024 * 1024
+MISSING = frozenset({403, 404, 410})
+
+
+@dataclass(slots=True)
+class Segment:
+    url: str
+    duration: float
+    gap: bool = False
+
+
+@dataclass(slots=True)
+class Playlist:
+    master: bool = False
+    variants: list[str] = field(default_factory=list)
+    segments: list[Segment] = field(default_factory=list)
+    endlist: bool = False
+    playlist_type: str | None = None
+    map_url: str | None = None
+    capped: bool = False
+    skipped_urls: int = 0
+
+
+def _lines(text: str):
+    """Lines one at a time, at most MAX_LINES (RFC 8216 §4.1: lines end with LF or CRLF)."""
+    start = 0
+    for _ in range(MAX_LINES):
+        end = text.find("\n", start)
+        if end == -1:
+            if start < len(text):
+                yield text[start:].strip()
+            return
+        yield text[start:end].strip()
+        start = end + 1
+    if start < len(text):
+        yield None  # sentinel: cap reached with lines left unread
+
+
+def _attr(line: str, name: str) -> str | None:
+    key = name + "="
+    pos = line.find(key)
+    if pos == -1:
+        return None
+    value = line[pos + len(key) :]
+    if value.startswith('"'):
+        return value[1:].split('"', 1)[0]
+    return value.split(",", 1)[0]
+
+
+def _resolve(base: str, ref: str, pl: Playlist) -> str | None:
+    url = urljoin(base, ref)
+    if urlsplit(url).scheme not in ("http", "https"):
+        pl.skipped_urls += 1
+        return None
+    return url
+
+
+def parse_playlist(text: str, base_url: str) -> Playlist:
+    pl = Playlist()
+    pending_variant = False
+    duration: float | None = None
+    gap = False
+    for line in _lines(text):
+        if line is None:
+            pl.capped = True
+            break
+        if not line:
+            continue
+        if line.startswith("#EXT-X-STREAM-INF"):
+            pl.master, pending_variant = True, True
+        elif line.startswith("#EXT-X-MEDIA:") and ("TYPE=AUDIO" in line or "TYPE=VIDEO" in line):
+            uri = _attr(line, "URI")
+            if uri and (url := _resolve(base_url, uri, pl)):
+                pl.master = True
+                pl.variants.append(url)
+        elif line.startswith("#EXTINF:"):
+            try:
+                duration = float(line[8:].split(",", 1)[0])
+            except ValueError:
+                duration = 0.0
+            if not 0 <= duration < 1e6:
+                duration = 0.0
+        elif line.startswith("#EXT-X-GAP"):
+            gap = True
+        elif line.startswith("#EXT-X-ENDLIST"):
+            pl.endlist = True
+        elif line.startswith("#EXT-X-PLAYLIST-TYPE:"):
+            pl.playlist_type = line.split(":", 1)[1].strip().upper()
+        elif line.startswith("#EXT-X-MAP:"):
+            uri = _attr(line, "URI")
+            if uri:
+                pl.map_url = _resolve(base_url, uri, pl)
+        elif line.startswith("#"):
+            continue
+        elif pending_variant:
+            pending_variant = False
+            if url := _resolve(base_url, line, pl):
+                pl.variants.append(url)
+        elif duration is not None:
+            if url := _resolve(base_url, line, pl):
+                pl.segments.append(Segment(url, duration, gap))
+            duration, gap = None, False
+    return pl
+
+
+@dataclass(slots=True)
+class Outcome:
+    complete: bool | None
+    duration: float | None
+    playable: float | None
+    codes: list[tuple[str, str, Verdict | None, Strength | None]] = field(default_factory=list)
+
+
+async def _status(fetcher: ChildFetcher, url: str) -> int:
+    try:
+        return await fetcher.probe(url)
+    except Exception:  # the gate refused or the network failed: treat as unknown, not missing
+        return 0
+
+
+async def analyse_media(pl: Playlist, fetcher: ChildFetcher, label: str) -> Outcome:
+    segs = pl.segments
+    duration = sum(s.duration for s in segs)
+    out = Outcome(None, duration if pl.endlist else None, duration)
+    if pl.capped:
+        out.codes.append(
+            (
+                "hls_playlist_capped",
+                f"{label}: only the first {MAX_LINES} lines were read.",
+                None,
+                None,
+            )
+        )
+    if not segs:
+        out.complete, out.playable = False, 0.0
+        out.codes.append(
+            (
+                "hls_no_segments",
+                f"{label}: the playlist lists no segment.",
+                Verdict.INCOMPLETE,
+                Strength.MEDIUM,
+            )
+        )
+        return out
+    starts = [0.0]
+    for s in segs:
+        starts.append(starts[-1] + s.duration)
+    first_bad: int | None = None
+    gaps = [i for i, s in enumerate(segs) if s.gap]
+    if gaps:
+        first_bad = gaps[0]
+        out.codes.append(
+            (
+                "hls_gap",
+                f"{label}: {len(gaps)} segment(s) are marked as missing.",
+                Verdict.INCOMPLETE,
+                Strength.STRONG,
+            )
+        )
+    if pl.map_url and await _status(fetcher, pl.map_url) in MISSING:
+        out.complete, out.playable = False, 0.0
+        out.codes.append(
+            (
+                "hls_segment_missing",
+                f"{label}: the initialisation segment is missing.",
+                Verdict.INCOMPLETE,
+                Strength.STRONG,
+            )
+        )
+        return out
+    unknown = 0
+    for i in sorted({0, len(segs) // 2, len(segs) - 1}):
+        if segs[i].gap:
+            continue
+        status = await _status(fetcher, segs[i].url)
+        if status in MISSING:
+            first_bad = i if first_bad is None else min(first_bad, i)
+            out.codes.append(
+                (
+                    "hls_segment_missing",
+                    f"{label}: segment {i + 1} of {len(segs)} is missing (HTTP {status}).",
+                    Verdict.INCOMPLETE,
+                    Strength.STRONG,
+                )
+            )
+        elif not 200 <= status < 300:
+            unknown += 1
+    if first_bad is not None:
+        out.complete, out.playable = False, starts[first_bad]
+        return out
+    if not pl.endlist:
+        out.complete = False
+        kind = "an unfinished event" if pl.playlist_type == "EVENT" else "live or unfinished"
+        out.codes.append(
+            (
+                "hls_no_endlist",
+                f"{label}: the playlist has no end marker ({kind}); "
+                f"{fmt_seconds(duration)} listed so far.",
+                Verdict.UNKNOWN,
+                Strength.WEAK,
+            )
+        )
+        return out
+    if unknown:
+        out.codes.append(
+            (
+                "hls_segment_unverified",
+                f"{label}: {unknown} sampled segment(s) could not be checked.",
+                None,
+                None,
+            )
+        )
+        return out
+    out.complete = True
+    return out
+
+
+async def probe_hls(url: str, body: bytes | str, fetcher: ChildFetcher) -> MediaResult:
+    """Check an HLS playlist (master or media) whose body the gate already fetched from `url`."""
+    res = MediaResult(MediaInfo("hls", None))
+    try:
+        await _probe(url, body, fetcher, res)
+    except Exception as exc:  # hostile playlists must end in a clean result
+        res.media.complete = None if res.media.complete else res.media.complete
+        res.add("hls_malformed", f"The playlist could not be analysed ({type(exc).__name__}).")
+    return res
+
+
+async def _probe(url: str, body: bytes | str, fetcher: ChildFetcher, res: MediaResult) -> None:
+    text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
+    if not text.lstrip("\ufeff \r\n\t").startswith("#EXTM3U"):
+        res.add("not_hls", "The document is not an HLS playlist.")
+        return
+    pl = parse_playlist(text, url)
+    if pl.skipped_urls:
+        res.add("hls_url_skipped", f"{pl.skipped_urls} non-web address(es) were ignored.")
+    if not pl.master:
+        _apply(res, [await analyse_media(pl, fetcher, "playlist")])
+        return
+    if pl.capped:
+        res.add("hls_playlist_capped", f"Only the first {MAX_LINES} lines were read.")
+    variants = list(dict.fromkeys(pl.variants))
+    if len(variants) > MAX_VARIANTS:
+        res.add("hls_variants_capped", f"Only {MAX_VARIANTS} of {len(variants)} variants checked.")
+    outcomes = []
+    for n, vurl in enumerate(variants[:MAX_VARIANTS], 1):
+        label = f"variant {n}"
+        try:
+            status, child = await fetcher.get(vurl, MAX_PLAYLIST_BYTES)
+        except Exception:
+            status, child = 0, b""
+        ctext = child.decode("utf-8", "replace") if isinstance(child, bytes) else child
+        if status in MISSING:
+            outcomes.append(
+                Outcome(
+                    False,
+                    None,
+                    0.0,
+                    [
+                        (
+                            "hls_variant_missing",
+                            f"{label}: the playlist is gone (HTTP {status}).",
+                            Verdict.INCOMPLETE,
+                            Strength.MEDIUM,
+                        )
+                    ],
+                )
+            )
+            continue
+        if not 200 <= status < 300 or not ctext.lstrip("\ufeff \r\n\t").startswith("#EXTM3U"):
+            outcomes.append(
+                Outcome(
+                    None,
+                    None,
+                    None,
+                    [
+                        (
+                            "hls_variant_unreadable",
+                            f"{label}: the playlist could not be read.",
+                            None,
+                            None,
+                        )
+                    ],
+                )
+            )
+            continue
+        child_pl = parse_playlist(ctext, vurl)
+        if child_pl.master:
+            outcomes.append(
+                Outcome(
+                    None,
+                    None,
+                    None,
+                    [
+                        (
+                            "hls_nested_master",
+                            f"{label}: a master playlist inside a master playlist.",
+                            None,
+                            None,
+                        )
+                    ],
+                )
+            )
+            continue
+        outcomes.append(await analyse_media(child_pl, fetcher, label))
+    if not outcomes:
+        res.media.complete, res.media.playable_seconds = False, 0.0
+        res.add(
+            "hls_no_variants",
+            "The master playlist lists no stream.",
+            Verdict.INCOMPLETE,
+            Strength.MEDIUM,
+        )
+        return
+    _apply(res, outcomes)
+
+
+def _apply(res: MediaResult, outcomes: list[Outcome]) -> None:
+    """A viewer's player picks any working variant: the best variant decides what can be seen."""
+    media = res.media
+    for o in outcomes:
+        for code, detail, supports, strength in o.codes:
+            res.add(code, detail, supports, strength)
+    complete = [o for o in outcomes if o.complete]
+    media.duration_seconds = max((o.duration for o in outcomes if o.duration), default=None)
+    known = [o.playable for o in outcomes if o.playable is not None]
+    if complete:
+        media.complete = True
+        media.playable_seconds = max(o.playable or 0.0 for o in complete)
+        if len(complete) < len(outcomes):
+            res.add(
+                "hls_some_variants_complete",
+                "At least one variant is complete, so the whole video can be watched.",
+            )
+        res.add(
+            "hls_complete",
+            f"The playlist is finished and the sampled segments exist "
+            f"({fmt_seconds(media.playable_seconds)}).",
+            Verdict.PUBLIC,
+            Strength.MEDIUM,
+        )
+        return
+    unknown = any(o.complete is None for o in outcomes)
+    media.complete = None if unknown else False
+    media.playable_seconds = None if unknown else max(known, default=None)

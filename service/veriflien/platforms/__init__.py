@@ -1,0 +1,752 @@
+"""The platform catalogue: which site a link belongs to, what its signals mean, where to report.
+
+Why this is data and not code: report links move, hosts multiply and page wording changes faster
+than releases. An association must be able to correct `platforms.toml` without a developer, so the
+file is plain TOML and this module only loads, validates and matches it. Validation is strict and
+names the entry and the field at fault, because a silent typo here can change a verdict (a marker
+that matches too much) or send a frightened person to a dead or invented link.
+
+Nothing here touches the network: the catalogue only reads text the gate already fetched.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+from veriflien.result import Finding, Strength, Verdict
+
+__all__ = [
+    "KINDS",
+    "MARKER_KINDS",
+    "Catalogue",
+    "CatalogueError",
+    "OEmbedBodyRule",
+    "OEmbedRule",
+    "Platform",
+    "ReportRoute",
+    "default_catalogue",
+    "normalise_host",
+]
+
+KINDS = frozenset({"video", "social", "file_sharing", "adult", "dating", "messaging", "shortener"})
+SUPPORTS = frozenset({"public", "private", "removed", "unknown", "possibly_public"})
+STRENGTHS = frozenset({"weak", "medium", "strong"})
+STATUSES = frozenset({"confirmed", "secondary", "unconfirmed"})
+SCOPES = frozenset({"content", "account"})
+MARKER_KINDS = frozenset(
+    {"private", "removed", "processing", "login", "age_gate", "playable", "unlisted", "unplayable"}
+)
+
+# "possibly_public" has no verdict of its own: it exists to stop anyone reading it as "private".
+_SUPPORT_VERDICT = {
+    "public": Verdict.PUBLIC,
+    "private": Verdict.PRIVATE,
+    "removed": Verdict.REMOVED,
+    "unknown": Verdict.UNKNOWN,
+    "possibly_public": Verdict.UNKNOWN,
+}
+_STRENGTH = {"weak": Strength.WEAK, "medium": Strength.MEDIUM, "strong": Strength.STRONG}
+
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+_CODE = re.compile(r"^[a-z0-9_]+$")
+_HOST_SPEC = re.compile(r"^(?:\*\.)?[^\s/?#@:*]+$")
+# Characters no real host contains but that parsers disagree on (a backslash is a path separator
+# for browsers and not for urllib): a URL carrying them is not matched to any platform at all.
+_AMBIGUOUS_NETLOC = re.compile(r"[\\\s\x00-\x1f\x7f]")
+_HAS_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+
+_PLATFORM_KEYS = frozenset(
+    {
+        "id",
+        "name",
+        "kind",
+        "hosts",
+        "resolve_hosts",
+        "resolve_patterns",
+        "url_patterns",
+        "oembed",
+        "ytdlp_extractors",
+        "markers",
+        "report",
+        "stopncii_partner",
+    }
+)
+_OEMBED_KEYS = frozenset(
+    {"endpoint", "canonical", "source", "status", "rules", "default", "body_rules"}
+)
+_RULE_KEYS = frozenset({"supports", "strength", "code", "detail"})
+_ROUTE_KEYS = frozenset(
+    {
+        "name_fr",
+        "name_en",
+        "url",
+        "url_en",
+        "in_app_fr",
+        "in_app_en",
+        "scope",
+        "hub",
+        "source",
+        "status",
+    }
+)
+
+
+class CatalogueError(ValueError):
+    """The catalogue file is wrong. Carries the entry id and the field so an editor can fix it."""
+
+    def __init__(self, entry: str, field: str, problem: str) -> None:
+        super().__init__(f"platform catalogue: entry {entry!r}, field {field!r}: {problem}")
+        self.entry = entry
+        self.field = field
+        self.problem = problem
+
+
+# ---------------------------------------------------------------------------------------------
+# Value types
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class OEmbedRule:
+    """What one oEmbed answer means. `supports` uses the catalogue's words (see SUPPORTS)."""
+
+    supports: str
+    strength: str
+    code: str
+    detail: str
+
+    def to_finding(self, probe: str = "oembed") -> Finding:
+        """The finding a probe records for this answer."""
+        return Finding(
+            probe, self.code, self.detail, _SUPPORT_VERDICT[self.supports], _STRENGTH[self.strength]
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class OEmbedBodyRule:
+    """An answer recognised by its status AND its body (checked before the status map)."""
+
+    status: int
+    contains: str  # a case-insensitive substring, or "re:" + regex
+    rule: OEmbedRule
+
+    def matches(self, status: int, body: str) -> bool:
+        return status == self.status and _marker_found(self.contains, body)
+
+
+@dataclass(frozen=True, slots=True)
+class ReportRoute:
+    """One way to report, on the platform itself."""
+
+    name_fr: str
+    name_en: str
+    url: str | None
+    in_app_fr: str | None
+    in_app_en: str | None
+    scope: str  # "content" or "account" (the blackmailer's profile)
+    hub: bool  # True: a help page that explains where to report, not the reporting form itself
+    source: str
+    status: str  # confirmed | secondary | unconfirmed
+    url_en: str | None = None  # the English page, when it is a different address
+
+    def link(self, lang: str = "fr") -> str | None:
+        """The address to show to a reader of `lang` (French first)."""
+        if lang == "en" and self.url_en:
+            return self.url_en
+        return self.url
+
+    def name(self, lang: str = "fr") -> str:
+        return self.name_en if lang == "en" else self.name_fr
+
+    def in_app(self, lang: str = "fr") -> str | None:
+        return self.in_app_en if lang == "en" else self.in_app_fr
+
+
+@dataclass(frozen=True, eq=False)
+class Platform:
+    """One catalogue entry. Compared by identity: a catalogue holds each platform once."""
+
+    id: str
+    name: str
+    kind: str
+    hosts: tuple[str, ...]
+    url_patterns: tuple[re.Pattern[str], ...]
+    oembed_endpoint: str | None
+    oembed_rules: Mapping[int, OEmbedRule]
+    oembed_default: OEmbedRule | None
+    ytdlp_extractors: tuple[str, ...]
+    markers: Mapping[str, tuple[str, ...]]
+    report: tuple[ReportRoute, ...]
+    stopncii_partner: bool
+    # For each url_pattern, the hosts it is limited to (empty: every host of the platform).
+    url_pattern_hosts: tuple[tuple[str, ...], ...] = ()
+    resolve_hosts: tuple[str, ...] = ()
+    resolve_patterns: tuple[re.Pattern[str], ...] = ()
+    oembed_canonical: str | None = None
+    oembed_body_rules: tuple[OEmbedBodyRule, ...] = ()
+    oembed_source: str | None = None
+    oembed_status: str | None = None
+
+    # -- host -----------------------------------------------------------------------------------
+
+    def owns_host(self, host: str) -> bool:
+        """True when `host` (raw or normalised) belongs to this platform."""
+        norm = normalise_host(host)
+        return norm is not None and _host_in(norm, self.hosts)
+
+    def _owned_parts(self, url: str) -> tuple[str, str] | None:
+        parts = _split(url)
+        if parts is None or not _host_in(parts[0], self.hosts):
+            return None
+        return parts
+
+    # -- content --------------------------------------------------------------------------------
+
+    def _content_match(self, url: str) -> re.Match[str] | None:
+        parts = self._owned_parts(url)
+        if parts is None:
+            return None
+        host, target = parts
+        for index, pattern in enumerate(self.url_patterns):
+            limit = self.url_pattern_hosts[index] if index < len(self.url_pattern_hosts) else ()
+            if limit and not _host_in(host, limit):
+                continue
+            found = pattern.search(target)
+            if found:
+                return found
+        return None
+
+    def is_content(self, url: str) -> bool:
+        """True when the URL points at one piece of content (a video, a post, a file)."""
+        return self._content_match(url) is not None
+
+    def video_id(self, url: str) -> str | None:
+        found = self._content_match(url)
+        if found is None or "video_id" not in found.re.groupindex:
+            return None
+        return found.group("video_id")
+
+    def needs_resolution(self, url: str) -> bool:
+        """True for the platform's own short links: follow them before reading anything."""
+        if self.kind == "shortener":
+            return self._owned_parts(url) is not None
+        parts = self._owned_parts(url)
+        if parts is None:
+            return False
+        host, target = parts
+        if self.resolve_hosts and _host_in(host, self.resolve_hosts):
+            return True
+        return any(p.search(target) for p in self.resolve_patterns)
+
+    # -- oEmbed ---------------------------------------------------------------------------------
+
+    def oembed_url(self, url: str) -> str | None:
+        """The oEmbed address for `url`, or None when it must not be asked (see below).
+
+        The link is percent-encoded whole (nothing is left for the endpoint to misread as its own
+        parameters). When the entry gives a canonical form and the id is known, that form is sent.
+        """
+        if self.oembed_endpoint is None or self._owned_parts(url) is None:
+            return None
+        # A short link is resolved first (Dailymotion refuses dai.ly), and a page that is not one
+        # piece of content (a channel, a profile) would come back 404 and read as "removed".
+        if self.needs_resolution(url) or (self.url_patterns and not self.is_content(url)):
+            return None
+        subject = url
+        if self.oembed_canonical:
+            video_id = self.video_id(url)
+            if video_id:
+                subject = self.oembed_canonical.replace("{video_id}", quote(video_id, safe=""))
+        return self.oembed_endpoint.replace("{url}", quote(subject, safe=""))
+
+    def oembed_rule(self, status: int, body: str = "") -> OEmbedRule | None:
+        """What an oEmbed answer means: body rules first, then the status map, then the default."""
+        for body_rule in self.oembed_body_rules:
+            if body_rule.matches(status, body):
+                return body_rule.rule
+        return self.oembed_rules.get(status, self.oembed_default)
+
+    # -- markers --------------------------------------------------------------------------------
+
+    def marker_hits(self, kind: str, text: str) -> list[str]:
+        """The markers of `kind` found in `text`, as written in the catalogue file."""
+        if kind not in MARKER_KINDS:
+            raise ValueError(f"unknown marker kind {kind!r}")
+        folded = text.casefold()  # once per call: pages can be megabytes long
+        return [m for m in self.markers.get(kind, ()) if _marker_found(m, text, folded)]
+
+
+# ---------------------------------------------------------------------------------------------
+# Host and URL helpers
+# ---------------------------------------------------------------------------------------------
+
+
+def normalise_host(host: str) -> str | None:
+    """Lower-case, trailing dot removed, IDNA (punycode) form; None when it is not a valid host.
+
+    IDNA encoding is what makes a Cyrillic "youtube" look-alike compare different from the real
+    one, while full-width letters fold to the name a browser would actually visit.
+    """
+    host = host.strip().rstrip(".")
+    if not host or _AMBIGUOUS_NETLOC.search(host):
+        return None
+    try:
+        return host.encode("idna").decode("ascii").lower()
+    except UnicodeError:
+        return None
+
+
+def _host_in(host: str, specs: Iterable[str]) -> bool:
+    """`host` is normalised; specs are normalised catalogue hosts ("www." already stripped)."""
+    bare = host[4:] if host.startswith("www.") else host
+    for spec in specs:
+        if spec.startswith("*."):
+            suffix = spec[2:]
+            if host == suffix or host.endswith("." + suffix):
+                return True
+        elif spec in (host, bare):
+            return True
+    return False
+
+
+def _split(url: str) -> tuple[str, str] | None:
+    """(normalised host, path + "?" + query) of an http(s) URL, or None when it is not one.
+
+    A pasted link often lacks its scheme ("youtu.be/abc"): it is read as https.
+    """
+    if not isinstance(url, str):
+        return None
+    url = url.strip()
+    if not _HAS_SCHEME.match(url):
+        url = "https://" + url
+    try:
+        parts = urlsplit(url)
+        raw_host = parts.hostname
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not raw_host:
+        return None
+    if _AMBIGUOUS_NETLOC.search(parts.netloc):
+        return None
+    host = normalise_host(raw_host)
+    if host is None:
+        return None
+    target = parts.path or "/"
+    if parts.query:
+        target += "?" + parts.query
+    return host, target
+
+
+def _marker_found(marker: str, text: str, folded: str | None = None) -> bool:
+    # Same semantics as probes/page_analysis.py: casefolded substring, or re.IGNORECASE regex.
+    if marker.startswith("re:"):
+        return _compiled(marker[3:]).search(text) is not None
+    return marker.casefold() in (text.casefold() if folded is None else folded)
+
+
+@lru_cache(maxsize=1024)
+def _compiled(regex: str) -> re.Pattern[str]:
+    return re.compile(regex, re.IGNORECASE)
+
+
+# ---------------------------------------------------------------------------------------------
+# Loading and validation
+# ---------------------------------------------------------------------------------------------
+
+
+class _Reader:
+    """Field access on one raw entry that fails with the entry id and the field name."""
+
+    def __init__(self, entry: str, raw: Mapping[str, Any], prefix: str = "") -> None:
+        self.entry = entry
+        self.raw = raw
+        self.prefix = prefix
+
+    def fail(self, field: str, problem: str) -> CatalogueError:
+        return CatalogueError(self.entry, self.prefix + field, problem)
+
+    def only(self, allowed: frozenset[str]) -> None:
+        # An unknown key is nearly always a typo ("stopncii_parter"): refuse it rather than ignore.
+        for key in self.raw:
+            if key not in allowed:
+                raise self.fail(key, "unknown field")
+
+    def text(self, field: str, *, required: bool = True) -> str | None:
+        value = self.raw.get(field)
+        if value is None:
+            if required:
+                raise self.fail(field, "missing")
+            return None
+        if not isinstance(value, str) or not value.strip():
+            raise self.fail(field, "must be a non-empty string")
+        return value
+
+    def choice(self, field: str, allowed: frozenset[str], *, required: bool = True) -> str | None:
+        value = self.text(field, required=required)
+        if value is not None and value not in allowed:
+            raise self.fail(field, f"must be one of {sorted(allowed)}")
+        return value
+
+    def boolean(self, field: str, *, default: bool | None = None) -> bool:
+        value = self.raw.get(field, default)
+        if not isinstance(value, bool):
+            raise self.fail(field, "must be true or false")
+        return value
+
+    def strings(self, field: str) -> tuple[str, ...]:
+        value = self.raw.get(field, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+            raise self.fail(field, "must be a list of non-empty strings")
+        return tuple(value)
+
+
+def _https_url(reader: _Reader, field: str, value: str) -> str:
+    parts = urlsplit(value)
+    if (
+        parts.scheme != "https"
+        or not parts.hostname
+        or "@" in parts.netloc
+        or _AMBIGUOUS_NETLOC.search(value)
+    ):
+        raise reader.fail(field, "must be a plain https:// address")
+    return value
+
+
+def _regex(reader: _Reader, field: str, source: str, flags: int = 0) -> re.Pattern[str]:
+    try:
+        return re.compile(source, flags)
+    except re.error as exc:
+        raise reader.fail(field, f"bad regular expression ({exc})") from None
+
+
+def _host_specs(reader: _Reader, field: str, values: Iterable[str]) -> tuple[str, ...]:
+    specs: list[str] = []
+    for value in values:
+        if not _HOST_SPEC.match(value):
+            raise reader.fail(field, f"bad host {value!r}")
+        wildcard = value.startswith("*.")
+        host = normalise_host(value[2:] if wildcard else value)
+        if host is None or "." not in host:
+            raise reader.fail(field, f"bad host {value!r}")
+        if not wildcard and host.startswith("www."):
+            host = host[4:]  # "www." is implied for every host
+        specs.append(("*." if wildcard else "") + host)
+    return tuple(specs)
+
+
+def _rule(reader: _Reader, field: str, raw: Any) -> OEmbedRule:
+    if not isinstance(raw, Mapping):
+        raise reader.fail(field, "must be a table {supports, strength, code, detail}")
+    sub = _Reader(reader.entry, raw, reader.prefix + field + ".")
+    sub.only(_RULE_KEYS)
+    rule = OEmbedRule(
+        supports=sub.choice("supports", SUPPORTS),  # type: ignore[arg-type]
+        strength=sub.choice("strength", STRENGTHS),  # type: ignore[arg-type]
+        code=sub.text("code"),  # type: ignore[arg-type]
+        detail=sub.text("detail"),  # type: ignore[arg-type]
+    )
+    if not _CODE.match(rule.code):
+        raise sub.fail("code", "must be snake_case")
+    # Facts file: oEmbed is a first signal, never proof; a wrong "private" is our worst defect.
+    if rule.supports == "private" and rule.strength == "strong":
+        raise sub.fail("strength", "an oEmbed answer can never be strong evidence of private")
+    return rule
+
+
+def _oembed(reader: _Reader, raw: Any) -> dict[str, Any]:
+    if not isinstance(raw, Mapping):
+        raise reader.fail("oembed", "must be a table")
+    sub = _Reader(reader.entry, raw, "oembed.")
+    sub.only(_OEMBED_KEYS)
+    endpoint = _https_url(sub, "endpoint", sub.text("endpoint"))  # type: ignore[arg-type]
+    if endpoint.count("{url}") != 1:
+        raise sub.fail("endpoint", "must contain {url} exactly once")
+    canonical = sub.text("canonical", required=False)
+    if canonical is not None:
+        _https_url(sub, "canonical", canonical)
+        if "{video_id}" not in canonical:
+            raise sub.fail("canonical", "must contain {video_id}")
+    rules_raw = raw.get("rules", {})
+    if not isinstance(rules_raw, Mapping):
+        raise sub.fail("rules", "must be a table of HTTP status = rule")
+    rules: dict[int, OEmbedRule] = {}
+    for key, value in rules_raw.items():
+        if not str(key).isdigit() or not 100 <= int(key) <= 599:
+            raise sub.fail(f"rules.{key}", "must be an HTTP status code")
+        rules[int(key)] = _rule(sub, f"rules.{key}", value)
+    default = None if raw.get("default") is None else _rule(sub, "default", raw["default"])
+    body_rules: list[OEmbedBodyRule] = []
+    for index, item in enumerate(raw.get("body_rules", [])):
+        field = f"body_rules[{index}]"
+        if not isinstance(item, Mapping):
+            raise sub.fail(field, "must be a table")
+        item_reader = _Reader(reader.entry, item, f"oembed.{field}.")
+        item_reader.only(_RULE_KEYS | {"status", "contains"})
+        status = item.get("status")
+        if not isinstance(status, int) or not 100 <= status <= 599:
+            raise item_reader.fail("status", "must be an HTTP status code")
+        contains = item_reader.text("contains")
+        assert contains is not None
+        if contains.startswith("re:"):
+            _regex(item_reader, "contains", contains[3:], re.IGNORECASE)
+        rule_raw = {k: v for k, v in item.items() if k in _RULE_KEYS}
+        body_rules.append(OEmbedBodyRule(status, contains, _rule(sub, field, rule_raw)))
+    source = sub.text("source", required=False)
+    status_text = sub.choice("status", STATUSES, required=False)
+    return {
+        "oembed_endpoint": endpoint,
+        "oembed_canonical": canonical,
+        "oembed_rules": MappingProxyType(rules),
+        "oembed_default": default,
+        "oembed_body_rules": tuple(body_rules),
+        "oembed_source": source,
+        "oembed_status": status_text,
+    }
+
+
+def _route(reader: _Reader, index: int, raw: Any) -> ReportRoute:
+    field = f"report[{index}]"
+    if not isinstance(raw, Mapping):
+        raise reader.fail(field, "must be a table")
+    sub = _Reader(reader.entry, raw, field + ".")
+    sub.only(_ROUTE_KEYS)
+    url = sub.text("url", required=False)
+    if url is not None:
+        _https_url(sub, "url", url)
+    url_en = sub.text("url_en", required=False)
+    if url_en is not None:
+        if url is None:
+            raise sub.fail("url_en", "needs url (the French-first address) too")
+        _https_url(sub, "url_en", url_en)
+    in_app_fr = sub.text("in_app_fr", required=False)
+    in_app_en = sub.text("in_app_en", required=False)
+    if (in_app_fr is None) != (in_app_en is None):
+        raise sub.fail("in_app_fr" if in_app_fr is None else "in_app_en", "give both languages")
+    if url is None and in_app_fr is None:
+        raise sub.fail("url", "a route needs an https url or in-app steps (in_app_fr/in_app_en)")
+    source = sub.text("source")
+    assert source is not None
+    if source.startswith(("http://", "https://")):
+        _https_url(sub, "source", source)
+    elif not source.startswith("facts:"):
+        raise sub.fail("source", "must be an https:// page or 'facts: <file>'")
+    return ReportRoute(
+        name_fr=sub.text("name_fr"),  # type: ignore[arg-type]
+        name_en=sub.text("name_en"),  # type: ignore[arg-type]
+        url=url,
+        in_app_fr=in_app_fr,
+        in_app_en=in_app_en,
+        scope=sub.choice("scope", SCOPES),  # type: ignore[arg-type]
+        hub=sub.boolean("hub"),
+        source=source,
+        status=sub.choice("status", STATUSES),  # type: ignore[arg-type]
+        url_en=url_en,
+    )
+
+
+def _patterns(
+    reader: _Reader, field: str, hosts: tuple[str, ...]
+) -> tuple[tuple[re.Pattern[str], ...], tuple[tuple[str, ...], ...]]:
+    raw = reader.raw.get(field, [])
+    if not isinstance(raw, list):
+        raise reader.fail(field, "must be a list")
+    patterns: list[re.Pattern[str]] = []
+    limits: list[tuple[str, ...]] = []
+    for index, item in enumerate(raw):
+        where = f"{field}[{index}]"
+        if isinstance(item, str):
+            source, limit = item, ()
+        elif isinstance(item, Mapping) and set(item) <= {"re", "hosts"} and "re" in item:
+            source = item["re"]
+            sub = _Reader(reader.entry, item, where + ".")
+            limit = _host_specs(sub, "hosts", sub.strings("hosts"))
+            for spec in limit:
+                if not _host_in(spec.removeprefix("*."), hosts):
+                    raise sub.fail("hosts", f"{spec!r} is not one of the entry's hosts")
+        else:
+            raise reader.fail(where, "must be a regex string or a table {re, hosts}")
+        if not isinstance(source, str) or not source:
+            raise reader.fail(where, "must be a non-empty regex")
+        compiled = _regex(reader, where, source)
+        if compiled.groupindex and set(compiled.groupindex) - {"video_id"}:
+            raise reader.fail(where, "the only named group allowed is video_id")
+        patterns.append(compiled)
+        limits.append(limit)
+    return tuple(patterns), tuple(limits)
+
+
+def _markers(reader: _Reader, raw: Any) -> Mapping[str, tuple[str, ...]]:
+    if raw is None:
+        return MappingProxyType({})
+    if not isinstance(raw, Mapping):
+        raise reader.fail("markers", "must be a table of kind = [markers]")
+    sub = _Reader(reader.entry, raw, "markers.")
+    sub.only(MARKER_KINDS)
+    markers: dict[str, tuple[str, ...]] = {}
+    for kind in raw:
+        values = sub.strings(kind)
+        for marker in values:
+            if marker.startswith("re:"):
+                _regex(sub, kind, marker[3:], re.IGNORECASE)
+            elif len(marker) < 6:
+                # A very short substring matches unrelated pages: evidence must be specific.
+                raise sub.fail(kind, f"marker {marker!r} is too short to be specific")
+        markers[kind] = values
+    return MappingProxyType(markers)
+
+
+def _platform(raw: Any, index: int) -> Platform:
+    if not isinstance(raw, Mapping):
+        raise CatalogueError(f"#{index}", "platform", "must be a table")
+    entry = raw.get("id") if isinstance(raw.get("id"), str) else f"#{index}"
+    reader = _Reader(entry, raw)
+    reader.only(_PLATFORM_KEYS)
+    platform_id = reader.text("id")
+    assert platform_id is not None
+    if not _SLUG.match(platform_id):
+        raise reader.fail("id", "must be a lower-case slug (a-z, 0-9, _ and -)")
+    kind = reader.choice("kind", KINDS)
+    hosts = _host_specs(reader, "hosts", reader.strings("hosts"))
+    if not hosts:
+        raise reader.fail("hosts", "at least one host is needed")
+    resolve_hosts = _host_specs(reader, "resolve_hosts", reader.strings("resolve_hosts"))
+    for spec in resolve_hosts:
+        if not _host_in(spec.removeprefix("*."), hosts):
+            raise reader.fail("resolve_hosts", f"{spec!r} is not one of the entry's hosts")
+    url_patterns, pattern_hosts = _patterns(reader, "url_patterns", hosts)
+    resolve_patterns, _ = _patterns(reader, "resolve_patterns", hosts)
+    extractors = reader.strings("ytdlp_extractors")
+    if any(key.lower() == "generic" for key in extractors):
+        # The generic extractor follows embedded addresses anywhere (facts: platform-behaviour).
+        raise reader.fail("ytdlp_extractors", "the Generic extractor is never allowed")
+    oembed = _oembed(reader, raw["oembed"]) if raw.get("oembed") is not None else {}
+    report_raw = raw.get("report", [])
+    if not isinstance(report_raw, list):
+        raise reader.fail("report", "must be a list of [[platform.report]] tables")
+    report = tuple(_route(reader, i, item) for i, item in enumerate(report_raw))
+    if kind != "shortener" and not report:
+        raise reader.fail("report", "every platform needs at least one report route")
+    return Platform(
+        id=platform_id,
+        name=reader.text("name"),  # type: ignore[arg-type]
+        kind=kind,  # type: ignore[arg-type]
+        hosts=hosts,
+        url_patterns=url_patterns,
+        oembed_endpoint=oembed.get("oembed_endpoint"),
+        oembed_rules=oembed.get("oembed_rules", MappingProxyType({})),
+        oembed_default=oembed.get("oembed_default"),
+        ytdlp_extractors=extractors,
+        markers=_markers(reader, raw.get("markers")),
+        report=report,
+        stopncii_partner=reader.boolean("stopncii_partner", default=False),
+        url_pattern_hosts=pattern_hosts,
+        resolve_hosts=resolve_hosts,
+        resolve_patterns=resolve_patterns,
+        oembed_canonical=oembed.get("oembed_canonical"),
+        oembed_body_rules=oembed.get("oembed_body_rules", ()),
+        oembed_source=oembed.get("oembed_source"),
+        oembed_status=oembed.get("oembed_status"),
+    )
+
+
+def _overlaps(a: str, b: str) -> bool:
+    """Could one host be claimed by both specs? (Then the match would depend on file order.)"""
+    a_wild, b_wild = a.startswith("*."), b.startswith("*.")
+    a_host, b_host = a.removeprefix("*."), b.removeprefix("*.")
+    if a_host == b_host:
+        return True
+    if a_wild and b_host.endswith("." + a_host):
+        return True
+    return b_wild and a_host.endswith("." + b_host)
+
+
+def _check_unique(platforms: Iterable[Platform]) -> None:
+    seen_ids: set[str] = set()
+    claimed: list[tuple[str, str]] = []  # (spec, platform id)
+    for platform in platforms:
+        if platform.id in seen_ids:
+            raise CatalogueError(platform.id, "id", "duplicate id")
+        seen_ids.add(platform.id)
+        own = set(platform.hosts)
+        if len(own) != len(platform.hosts):
+            raise CatalogueError(platform.id, "hosts", "a host is listed twice")
+        for spec in platform.hosts:
+            for other_spec, other_id in claimed:
+                if _overlaps(spec, other_spec):
+                    raise CatalogueError(
+                        platform.id, "hosts", f"{spec!r} is already claimed by {other_id!r}"
+                    )
+        claimed.extend((spec, platform.id) for spec in platform.hosts)
+
+
+class Catalogue:
+    """All platforms, validated. Build it with `Catalogue.load()`; it never changes afterwards."""
+
+    def __init__(self, platforms: Iterable[Platform]) -> None:
+        self.platforms: tuple[Platform, ...] = tuple(platforms)
+        _check_unique(self.platforms)
+        self._by_id = {p.id: p for p in self.platforms}
+
+    @classmethod
+    def load(cls, path: str | Path | None = None) -> Catalogue:
+        """Read and validate a catalogue file; None = the packaged `platforms.toml`."""
+        if path is None:
+            data = resources.files(__name__).joinpath("platforms.toml").read_bytes()
+            where = "platforms.toml"
+        else:
+            data = Path(path).read_bytes()
+            where = str(path)
+        try:
+            doc = tomllib.loads(data.decode("utf-8"))
+        except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+            raise CatalogueError(where, "file", f"not valid TOML ({exc})") from None
+        unknown = set(doc) - {"platform"}
+        if unknown:
+            raise CatalogueError(where, sorted(unknown)[0], "unknown top-level table")
+        entries = doc.get("platform")
+        if not isinstance(entries, list) or not entries:
+            raise CatalogueError(where, "platform", "no [[platform]] entries")
+        return cls(_platform(raw, index) for index, raw in enumerate(entries))
+
+    def get(self, platform_id: str) -> Platform | None:
+        return self._by_id.get(platform_id)
+
+    def match(self, url: str) -> Platform | None:
+        """The platform whose hosts own the URL's host, or None (unknown site, or not http(s)).
+
+        Shorteners are entries too: a bit.ly link matches the "bitly" entry (kind "shortener").
+        Whether the URL is one piece of content is `Platform.is_content(url)`.
+        """
+        parts = _split(url)
+        if parts is None:
+            return None
+        host = parts[0]
+        for platform in self.platforms:
+            if _host_in(host, platform.hosts):
+                return platform
+        return None
+
+    def is_shortener(self, url: str) -> bool:
+        """True when the link must be resolved (through the gate) before it can be recognised:
+        a generic shortener, or a platform's own short link (vm.tiktok.com, dai.ly, fb.watch...)."""
+        platform = self.match(url)
+        return platform is not None and platform.needs_resolution(url)
+
+    @property
+    def shorteners(self) -> tuple[Platform, ...]:
+        return tuple(p for p in self.platforms if p.kind == "shortener")
+
+
+@lru_cache(maxsize=1)
+def default_catalogue() -> Catalogue:
+    """The packaged catalogue, loaded once per process."""
+    return Catalogue.load()

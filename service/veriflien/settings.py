@@ -1,0 +1,250 @@
+"""The one settings table: every knob with its type, default, environment variable and help.
+
+Values come, in increasing priority, from the defaults below, an optional TOML file
+(`veriflien serve --config FILE`, keys are the setting names) and `VERIFLIEN_*` environment
+variables. The README's settings table is checked against SETTINGS by a test, so a setting cannot
+exist without being documented.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import secrets
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+ENV_PREFIX = "VERIFLIEN_"
+
+
+class SettingsError(ValueError):
+    """A setting has a value that cannot be used; the message names the setting."""
+
+
+@dataclass(frozen=True, slots=True)
+class Setting:
+    name: str
+    type: type
+    default: Any
+    help: str
+
+    @property
+    def env(self) -> str:
+        return ENV_PREFIX + self.name.upper()
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("host", str, "127.0.0.1", "Address the HTTP service listens on."),
+    Setting("port", int, 8080, "Port the HTTP service listens on."),
+    Setting("log_level", str, "info", "debug, info, warning or error. Logs never contain URLs."),
+    Setting(
+        "instance_key",
+        str,
+        "",
+        "Secret for the keyed digests (HMAC) that stand in for URLs in logs. Empty: a random key "
+        "per process, so digests cannot be linked across restarts.",
+    ),
+    Setting("check_deadline", float, 20.0, "Seconds a whole check may take, all probes included."),
+    Setting(
+        "connect_timeout", float, 5.0, "Seconds to open one outbound connection (DNS, TCP, TLS)."
+    ),
+    Setting(
+        "read_timeout", float, 8.0, "Seconds without receiving a byte before a fetch gives up."
+    ),
+    Setting(
+        "max_redirects", int, 10, "Redirect hops followed (HTTP, Refresh header, meta refresh)."
+    ),
+    Setting(
+        "max_response_bytes", int, 2 * 1024 * 1024, "Bytes read from one response (after decoding)."
+    ),
+    Setting("max_check_bytes", int, 8 * 1024 * 1024, "Bytes read over all requests of one check."),
+    Setting(
+        "media_budget_bytes",
+        int,
+        512 * 1024,
+        "Bytes of media containers read per check, whatever the file size (range requests).",
+    ),
+    Setting("max_header_bytes", int, 16 * 1024, "Largest response header line or field accepted."),
+    Setting("allowed_ports", list, ["80", "443"], "Ports outbound URLs may use (comma-separated)."),
+    Setting(
+        "resolve",
+        list,
+        [],
+        "Lab/test only. Pin host names to addresses, like curl --resolve: 'host:port:address' or "
+        "'host:port:address:target_port' (IPv6 in brackets), comma-separated. The address policy "
+        "still applies to the pinned address.",
+    ),
+    Setting(
+        "ca_bundle",
+        str,
+        "",
+        "Lab/test only. Extra trusted CA certificates (PEM file), added to the system store. "
+        "TLS is always verified.",
+    ),
+    Setting(
+        "allow_networks",
+        list,
+        [],
+        "Lab/test only. CIDRs exempted from the address policy (e.g. 127.0.0.2/32). Empty in "
+        "production.",
+    ),
+    Setting(
+        "user_agent",
+        str,
+        "VerifLien/{version} (link safety checker; +https://github.com/veriflien/veriflien)",
+        "User-Agent sent on every outbound request; {version} is replaced.",
+    ),
+    Setting("accept_language", str, "en;q=0.9,fr;q=0.8", "Accept-Language sent to platforms."),
+    Setting("default_lang", str, "fr", "Language of results when a request does not say (fr, en)."),
+    Setting(
+        "default_country", str, "FR", "Country for report routing when a request does not say."
+    ),
+    Setting("max_concurrent_checks", int, 64, "Checks running at once; more wait their turn."),
+    Setting("ytdlp_workers", int, 4, "Threads running yt-dlp extractions (each one blocking)."),
+    Setting("ytdlp_timeout", float, 12.0, "Seconds one yt-dlp extraction may take."),
+    Setting(
+        "platforms_file",
+        str,
+        "",
+        "Platform catalogue (TOML). Empty: the catalogue shipped with the service.",
+    ),
+    Setting(
+        "resources_file",
+        str,
+        "",
+        "Report destinations and help lines per country (TOML). Empty: the shipped catalogue.",
+    ),
+)
+
+SETTINGS_BY_NAME: dict[str, Setting] = {s.name: s for s in SETTINGS}
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    host: str = "127.0.0.1"
+    port: int = 8080
+    log_level: str = "info"
+    instance_key: str = ""
+    check_deadline: float = 20.0
+    connect_timeout: float = 5.0
+    read_timeout: float = 8.0
+    max_redirects: int = 10
+    max_response_bytes: int = 2 * 1024 * 1024
+    max_check_bytes: int = 8 * 1024 * 1024
+    media_budget_bytes: int = 512 * 1024
+    max_header_bytes: int = 16 * 1024
+    allowed_ports: list[str] = field(default_factory=lambda: ["80", "443"])
+    resolve: list[str] = field(default_factory=list)
+    ca_bundle: str = ""
+    allow_networks: list[str] = field(default_factory=list)
+    user_agent: str = SETTINGS_BY_NAME["user_agent"].default
+    accept_language: str = "en;q=0.9,fr;q=0.8"
+    default_lang: str = "fr"
+    default_country: str = "FR"
+    max_concurrent_checks: int = 64
+    ytdlp_workers: int = 4
+    ytdlp_timeout: float = 12.0
+    platforms_file: str = ""
+    resources_file: str = ""
+
+    def with_overrides(self, **changes: Any) -> Settings:
+        """A copy with some settings changed (values are coerced and validated like env values)."""
+        coerced = {name: _coerce(SETTINGS_BY_NAME[name], value) for name, value in changes.items()}
+        return _validated(replace(self, **coerced))
+
+    @property
+    def port_set(self) -> frozenset[int]:
+        return frozenset(int(p) for p in self.allowed_ports)
+
+    @property
+    def secret(self) -> bytes:
+        return self.instance_key.encode()
+
+
+def _coerce(setting: Setting, raw: Any) -> Any:
+    try:
+        if setting.type is bool:
+            if isinstance(raw, bool):
+                return raw
+            return str(raw).strip().lower() in {"1", "true", "yes", "on"}
+        if setting.type is list:
+            if isinstance(raw, list | tuple):
+                return [str(v).strip() for v in raw if str(v).strip()]
+            return [part.strip() for part in str(raw).split(",") if part.strip()]
+        if setting.type is int and isinstance(raw, float):
+            raise ValueError("not a whole number")
+        return setting.type(raw)
+    except (TypeError, ValueError) as exc:
+        raise SettingsError(
+            f"{setting.env}: cannot read {raw!r} as {setting.type.__name__}"
+        ) from exc
+
+
+def _validated(settings: Settings) -> Settings:
+    if settings.log_level.lower() not in {"debug", "info", "warning", "error"}:
+        raise SettingsError(f"{ENV_PREFIX}LOG_LEVEL: expected debug, info, warning or error")
+    if settings.default_lang not in {"fr", "en"}:
+        raise SettingsError(f"{ENV_PREFIX}DEFAULT_LANG: expected fr or en")
+    for name in ("check_deadline", "connect_timeout", "read_timeout", "ytdlp_timeout"):
+        if getattr(settings, name) <= 0:
+            raise SettingsError(f"{SETTINGS_BY_NAME[name].env}: must be positive")
+    for name in (
+        "max_response_bytes",
+        "max_check_bytes",
+        "media_budget_bytes",
+        "ytdlp_workers",
+        "max_concurrent_checks",
+        "max_header_bytes",
+    ):
+        if getattr(settings, name) < 1:
+            raise SettingsError(f"{SETTINGS_BY_NAME[name].env}: must be at least 1")
+    if not 0 <= settings.max_redirects <= 50:
+        raise SettingsError(f"{ENV_PREFIX}MAX_REDIRECTS: expected 0 to 50")
+    for port in settings.allowed_ports:
+        if not port.isdigit() or not 0 < int(port) < 65536:
+            raise SettingsError(f"{ENV_PREFIX}ALLOWED_PORTS: {port!r} is not a port")
+    for cidr in settings.allow_networks:
+        try:
+            ipaddress.ip_network(cidr, strict=False)
+        except ValueError as exc:
+            raise SettingsError(f"{ENV_PREFIX}ALLOW_NETWORKS: {cidr!r} is not a network") from exc
+    if settings.ca_bundle and not Path(settings.ca_bundle).is_file():
+        raise SettingsError(f"{ENV_PREFIX}CA_BUNDLE: no file at {settings.ca_bundle}")
+    if not settings.instance_key:
+        settings = replace(settings, instance_key=secrets.token_hex(32))
+    # Parsed here so a bad pin fails at start-up, not at the first check.
+    from veriflien.net.resolve import parse_pins
+
+    try:
+        parse_pins(settings.resolve)
+    except ValueError as exc:
+        raise SettingsError(f"{ENV_PREFIX}RESOLVE: {exc}") from exc
+    return settings
+
+
+def load(env: Mapping[str, str] | None = None, config_file: str | Path | None = None) -> Settings:
+    """Defaults, then the TOML file, then VERIFLIEN_* variables."""
+    env = os.environ if env is None else env
+    values: dict[str, Any] = {}
+    if config_file:
+        path = Path(config_file)
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError as exc:
+            raise SettingsError(f"config file not found: {path}") from exc
+        except tomllib.TOMLDecodeError as exc:
+            raise SettingsError(f"config file {path}: {exc}") from exc
+        for key, raw in data.items():
+            setting = SETTINGS_BY_NAME.get(key)
+            if setting is None:
+                raise SettingsError(f"config file {path}: unknown setting {key!r}")
+            values[key] = _coerce(setting, raw)
+    for setting in SETTINGS:
+        if setting.env in env:
+            values[setting.name] = _coerce(setting, env[setting.env])
+    known = {f.name for f in fields(Settings)}
+    assert known == set(SETTINGS_BY_NAME), "Settings and SETTINGS disagree"
+    return _validated(Settings(**values))

@@ -1,0 +1,173 @@
+"""The gate against the fake platform: redirects, refresh hops, loops, caps and timeouts."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from aiohttp import web
+
+from fakes.platform import scenario
+from veriflien.app import create_app
+from veriflien.net import BudgetExhausted, Gate, Unreachable
+
+
+async def test_redirect_chain_is_followed_and_recorded(api) -> None:
+    doc = await api.check("https://videos.example.com/chain/5")
+    assert doc["final_url"] == "https://videos.example.com/chain/0"
+    assert [r["url"].rsplit("/", 1)[1] for r in doc["redirects"]] == ["5", "4", "3", "2", "1"]
+    assert {r["status"] for r in doc["redirects"]} <= {301, 302, 303, 307, 308}
+    assert doc["verdict"] not in {"unreachable", "refused"}
+
+
+async def test_more_than_ten_hops_stops(api) -> None:
+    doc = await api.check("https://videos.example.com/chain/50")
+    assert doc["verdict"] == "unreachable"
+    assert any(f["code"] == "too_many_redirects" for f in doc["findings"])
+
+
+async def test_redirect_loop_is_detected(api) -> None:
+    doc = await api.check("https://videos.example.com/loop-a")
+    assert doc["verdict"] == "unreachable"
+    assert any(f["code"] == "redirect_loop" for f in doc["findings"])
+
+
+async def test_meta_refresh_and_refresh_header_are_hops(api) -> None:
+    for path, via in (("/meta-refresh", "meta-refresh"), ("/refresh-header", "refresh-header")):
+        doc = await api.check(f"https://videos.example.com{path}")
+        assert doc["final_url"] == "https://videos.example.com/ok"
+        assert doc["redirects"][0]["via"] == via
+
+
+async def test_shortener_is_resolved(api) -> None:
+    doc = await api.check("https://bit.ly/short-ok")
+    assert doc["final_url"] == "https://videos.example.com/ok"
+    assert doc["redirects"][0]["status"] == 301
+
+
+async def test_every_html_document_is_fingerprinted(api) -> None:
+    doc = await api.check("https://bit.ly/short-ok")
+    assert [d["status"] for d in doc["documents"]][:2] == [301, 200]
+    html_docs = [d for d in doc["documents"] if d["content_type"] == "text/html"]
+    assert html_docs and all(len(d["sha256"]) == 64 for d in html_docs)
+    assert doc["server_address"] == "127.0.0.2"
+
+
+async def test_http_410_means_removed(api) -> None:
+    doc = await api.check("https://videos.example.com/gone")
+    assert doc["verdict"] == "removed"
+
+
+async def test_unknown_host_is_unreachable_with_a_reason(api) -> None:
+    doc = await api.check("https://no-such-host.invalid/video")
+    assert doc["verdict"] == "unreachable"
+    assert any(f["code"] == "dns" for f in doc["findings"])
+
+
+async def test_untrusted_certificate_is_unreachable(aiohttp_client, settings) -> None:
+    # Without the test CA, the fake platform's certificate is not trusted: TLS is always verified.
+    client = await aiohttp_client(create_app(settings.with_overrides(ca_bundle="")))
+    response = await client.post("/api/v1/checks", json={"url": "https://videos.example.com/ok"})
+    doc = await response.json()
+    assert doc["verdict"] == "unreachable"
+    assert any(f["code"] == "tls_certificate" for f in doc["findings"])
+
+
+@pytest.mark.parametrize("path", ["/slow", "/silent"])
+async def test_slow_and_silent_servers_end_within_the_deadline(settings, path) -> None:
+    gate = Gate(settings.with_overrides(check_deadline=1.5, read_timeout=0.5))
+    await gate.start()
+    try:
+        scope = gate.new_scope()
+        with pytest.raises(Unreachable) as info:
+            await gate.fetch("https://videos.example.com" + path, scope)
+        assert info.value.reason in {"timeout", "deadline"}
+    finally:
+        await gate.close()
+
+
+async def test_slow_drip_is_stopped_by_the_check_deadline(api, settings) -> None:
+    # One byte per second never trips the read timeout; the per-check deadline ends it.
+    doc = await api.check("https://videos.example.com/slow")
+    assert doc["verdict"] == "unreachable"
+    assert any(f["code"] in {"deadline", "timeout"} for f in doc["findings"])
+    assert doc["duration_ms"] <= (settings.check_deadline + 1.5) * 1000
+
+
+async def test_endless_body_is_capped(settings) -> None:
+    gate = Gate(settings.with_overrides(max_response_bytes=100_000))
+    await gate.start()
+    try:
+        scope = gate.new_scope()
+        response = await gate.fetch("https://videos.example.com/endless", scope)
+        assert response.truncated
+        assert len(response.body) == 100_000
+        assert settings.max_check_bytes - scope.bytes_left < 200_000
+    finally:
+        await gate.close()
+
+
+async def test_gzip_bomb_is_decoded_only_up_to_the_cap(settings) -> None:
+    gate = Gate(settings.with_overrides(max_response_bytes=1_000_000))
+    await gate.start()
+    try:
+        response = await gate.fetch("https://videos.example.com/gzip-bomb", gate.new_scope())
+        assert response.truncated
+        assert len(response.body) == 1_000_000
+    finally:
+        await gate.close()
+
+
+async def test_per_check_byte_budget_stops_further_requests(settings) -> None:
+    gate = Gate(settings.with_overrides(max_check_bytes=150_000, max_response_bytes=100_000))
+    await gate.start()
+    try:
+        scope = gate.new_scope()
+        await gate.fetch("https://videos.example.com/endless", scope)
+        await gate.fetch("https://videos.example.com/endless", scope)  # gets what is left
+        with pytest.raises(BudgetExhausted) as info:
+            await gate.fetch("https://videos.example.com/endless", scope)
+        assert info.value.reason == "byte_budget"
+        assert info.value.kind == "unreachable"
+    finally:
+        await gate.close()
+
+
+seen_headers: dict[str, str] = {}
+
+
+@scenario("videos.example.com", "/headers")
+async def _headers(request: web.Request) -> web.Response:
+    seen_headers.clear()
+    seen_headers.update(request.headers)
+    return web.Response(text="ok", headers={"Set-Cookie": "tracker=1; Path=/"})
+
+
+async def test_no_cookie_no_referer_and_an_honest_user_agent(settings) -> None:
+    gate = Gate(settings)
+    await gate.start()
+    try:
+        scope = gate.new_scope()
+        await gate.fetch(
+            "https://videos.example.com/headers",
+            scope,
+            headers={"Referer": "https://victim.example/", "Cookie": "a=b"},
+        )
+        await gate.fetch("https://videos.example.com/headers", scope)  # after a Set-Cookie
+    finally:
+        await gate.close()
+    assert "Cookie" not in seen_headers
+    assert "Referer" not in seen_headers
+    assert seen_headers["User-Agent"].startswith("VerifLien/")
+
+
+async def test_concurrent_checks_do_not_block_each_other(aiohttp_client, settings) -> None:
+    client = await aiohttp_client(create_app(settings.with_overrides(check_deadline=2.0)))
+    slow = asyncio.create_task(
+        client.post("/api/v1/checks", json={"url": "https://videos.example.com/silent"})
+    )
+    await asyncio.sleep(0.2)
+    fast = await client.post("/api/v1/checks", json={"url": "https://videos.example.com/ok"})
+    assert (await fast.json())["verdict"] != "unreachable"
+    assert not slow.done()  # the silent server is still holding its own check
+    assert (await (await slow).json())["verdict"] == "unreachable"
