@@ -34,5 +34,8 @@ format: $(VENV)/.test-deps
 bench: $(VENV)/.test-deps ## prints figures; never part of `make test`
 	$(BIN)/python bench/run.py
 
+extension: ## builds dist/veriflien-chromium.zip and dist/veriflien-firefox.zip (unsigned)
+	node extension/build.mjs
+
 clean:
 	rm -rf $(VENV) dist build .pytest_cache .ruff_cache

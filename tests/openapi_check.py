@@ -16,6 +16,10 @@ def _doc() -> dict[str, Any]:
     return openapi_document()
 
 
+def documented_paths() -> set[str]:
+    return set(_doc()["paths"])
+
+
 def validator_for(schema: dict[str, Any]) -> Draft202012Validator:
     root = dict(schema)
     root["components"] = _doc()["components"]

@@ -8,6 +8,7 @@ very same wiring.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from collections.abc import AsyncIterator, Awaitable, Callable
 from importlib import resources
 
@@ -15,11 +16,12 @@ from aiohttp import web
 
 from veriflien.api.checks import create_check, healthz
 from veriflien.api.errors import error_middleware
+from veriflien.api.sheet import MAX_SHEET_BODY, create_sheet
 from veriflien.appkeys import ENGINE, GATE, SETTINGS
 from veriflien.runtime import standalone_engine
 from veriflien.settings import Settings
 
-MAX_BODY_BYTES = 16 * 1024
+MAX_BODY_BYTES = MAX_SHEET_BODY  # per-route limits are enforced by read_json
 
 
 def openapi_document() -> dict:
@@ -52,13 +54,43 @@ async def openapi(request: web.Request) -> web.Response:
     return web.json_response(openapi_document())
 
 
+STATIC_DIR = Path(__file__).parent / "static"
+# The console loads nothing from elsewhere: every script, style and font is served from here.
+CONSOLE_CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; font-src 'self'; manifest-src 'self'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+
+
+async def console(request: web.Request) -> web.StreamResponse:
+    index = STATIC_DIR / "index.html"
+    if not index.is_file():
+        raise web.HTTPNotFound()
+    return web.FileResponse(index, headers={"Content-Security-Policy": CONSOLE_CSP})
+
+
+@web.middleware
+async def static_csp(
+    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+) -> web.StreamResponse:
+    response = await handler(request)
+    if request.path.startswith("/static/"):
+        response.headers["Content-Security-Policy"] = CONSOLE_CSP
+    return response
+
+
 def create_app(settings: Settings | None = None) -> web.Application:
     app = web.Application(
-        middlewares=[security_headers, error_middleware], client_max_size=MAX_BODY_BYTES
+        middlewares=[security_headers, static_csp, error_middleware],
+        client_max_size=MAX_BODY_BYTES,
     )
     app[SETTINGS] = settings or Settings().with_overrides()
     app.cleanup_ctx.append(_engine_ctx)
     app.router.add_post("/api/v1/checks", create_check)
+    app.router.add_post("/api/v1/sheet", create_sheet)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/api/openapi.json", openapi)
+    app.router.add_get("/", console)
+    app.router.add_static("/static/", STATIC_DIR, follow_symlinks=False, append_version=False)
     return app

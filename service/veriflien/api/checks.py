@@ -19,11 +19,16 @@ _COUNTRY = re.compile(r"^[A-Za-z]{2}$")
 _FIELDS = {"url", "lang", "country", "minor"}
 
 
-async def read_json(request: web.Request) -> dict[str, Any]:
+MAX_CHECK_BODY = 16 * 1024
+
+
+async def read_json(request: web.Request, limit: int = MAX_CHECK_BODY) -> dict[str, Any]:
     """The JSON object in the body, or a 4xx ApiError that says what is wrong."""
     if request.content_type != "application/json":
         raise ApiError(415, "unsupported_media_type", "Send the request as application/json.")
-    raw = await request.read()  # client_max_size turns an oversized body into 413
+    raw = await request.read()  # client_max_size (the largest route limit) stops huge bodies
+    if len(raw) > limit:
+        raise ApiError(413, "body_too_large", f"The request body is over {limit // 1024} KiB.")
     try:
         doc = json.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:

@@ -36,7 +36,7 @@ _HTTP_CODES = {
     400: ("bad_request", "The request could not be read."),
     404: ("not_found", "There is nothing at this address."),
     405: ("method_not_allowed", "This method is not allowed here."),
-    413: ("body_too_large", "The request body is too large (16 KiB at most)."),
+    413: ("body_too_large", "The request body is too large."),
 }
 
 

@@ -1,0 +1,86 @@
+"""End-to-end fixtures: a real `veriflien serve` process routed to the fake platform, and Debian's
+chromium driven by Playwright (never a downloaded browser)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fakes.platform import FakePlatform
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+# Flags that keep a headless chromium from calling home (and failing on a closed network).
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--disable-default-apps", "--metrics-recording-only", "--no-default-browser-check",
+]
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def live_service(fake_platform: FakePlatform, tmp_path_factory: pytest.TempPathFactory
+                 ) -> Iterator[str]:
+    """Base URL of a `veriflien serve` subprocess whose outbound traffic reaches only the fake."""
+    port = _free_port()
+    log = tmp_path_factory.mktemp("service") / "service.log"
+    env = {**os.environ, **fake_platform.env(), "VERIFLIEN_CHECK_DEADLINE": "8"}
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "veriflien", "serve", "--port", str(port)],
+            env=env, stdout=out, stderr=subprocess.STDOUT,
+        )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                with urllib.request.urlopen(base + "/healthz", timeout=1) as answer:
+                    if answer.status == 200:
+                        break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            raise RuntimeError("service did not start:\n" + log.read_text(errors="replace"))
+        yield base
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+@pytest.fixture(scope="session")
+def playwright_instance() -> Iterator[object]:
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian chromium is not installed (.ci/run installs it)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        yield playwright
+
+
+@pytest.fixture
+def browser(playwright_instance):  # noqa: ANN001, ANN201
+    browser = playwright_instance.chromium.launch(
+        executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+    )
+    yield browser
+    browser.close()
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS
