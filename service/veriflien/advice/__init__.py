@@ -407,6 +407,7 @@ def render(
     minor: bool = False,
     platform: PlatformInfo | None = None,
     media: Mapping[str, Any] | None = None,
+    resources: tuple[Resource, ...] | None = None,
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Return (advice, report_links) for one check result.
 
@@ -418,7 +419,8 @@ def render(
     """
     _check_lang(lang)
     verdict_value = Verdict(verdict)
-    texts, resources = load_texts(), load_resources()
+    texts = load_texts()
+    resources = load_resources() if resources is None else resources
     code = (country or "").strip().upper()
     national = [r for r in resources if r.country == code and code != INTERNATIONAL]
     situation = _Situation(

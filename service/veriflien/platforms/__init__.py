@@ -52,7 +52,9 @@ _SUPPORT_VERDICT = {
     "private": Verdict.PRIVATE,
     "removed": Verdict.REMOVED,
     "unknown": Verdict.UNKNOWN,
-    "possibly_public": Verdict.UNKNOWN,
+    # "Possibly public" (YouTube 401: embedding disabled) is weak PUBLIC evidence: never enough
+    # to call anything public, but it keeps a non-public verdict from reaching high confidence.
+    "possibly_public": Verdict.PUBLIC,
 }
 _STRENGTH = {"weak": Strength.WEAK, "medium": Strength.MEDIUM, "strong": Strength.STRONG}
 
@@ -126,9 +128,10 @@ class OEmbedRule:
 
     def to_finding(self, probe: str = "oembed") -> Finding:
         """The finding a probe records for this answer."""
-        return Finding(
-            probe, self.code, self.detail, _SUPPORT_VERDICT[self.supports], _STRENGTH[self.strength]
-        )
+        strength = _STRENGTH[self.strength]
+        if self.supports == "possibly_public":
+            strength = Strength.WEAK
+        return Finding(probe, self.code, self.detail, _SUPPORT_VERDICT[self.supports], strength)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,88 @@
+"""Embedded players: a page that only wraps another platform's player is judged by that player.
+
+Blackmailers often send a page of their own that embeds, say, a YouTube video. One level is
+followed: the embedded player's platform is recognised from the catalogue, its oEmbed is asked, and
+its player page is read for that platform's markers. Deeper nesting is not followed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from yarl import URL
+
+from veriflien.net import GateError
+from veriflien.probes.base import CheckContext, Probe
+from veriflien.probes.oembed import oembed_findings
+from veriflien.probes.page_analysis import analyse_page
+
+_MARKER_PREFIX = "marker_"
+
+
+class EmbedProbe(Probe):
+    name = "embed"
+    stage = 3
+
+    def applies(self, ctx: CheckContext) -> bool:
+        return (
+            ctx.failure is None
+            and ctx.page_analysis is not None
+            and bool(ctx.page_analysis.embed_urls)
+            and self._target(ctx) is not None
+        )
+
+    @staticmethod
+    def _target(ctx: CheckContext) -> tuple[str, object] | None:
+        assert ctx.page_analysis is not None
+        for url in ctx.page_analysis.embed_urls:
+            platform = ctx.catalogue.match(url)
+            if (
+                platform is not None
+                and platform is not ctx.platform
+                and platform.kind != "shortener"
+            ):
+                return url, platform
+        return None
+
+    async def run(self, ctx: CheckContext) -> None:
+        target = self._target(ctx)
+        assert target is not None
+        url, platform = target
+        ctx.add(
+            self.name,
+            "embedded_platform",
+            f"The page embeds a player from {platform.name}; that video is checked.",
+        )  # type: ignore[attr-defined]
+        oembed, page = await asyncio.gather(
+            oembed_findings(ctx, platform, url, self.name), self._player_markers(ctx, url, platform)
+        )
+        ctx.findings.extend(oembed)
+        ctx.findings.extend(page)
+
+    async def _player_markers(self, ctx: CheckContext, url: str, platform: object) -> list:
+        try:
+            response = await ctx.gate.fetch(url, ctx.scope, follow_refresh=False)
+        except GateError as exc:
+            ctx.add(
+                self.name,
+                "embed_unreachable",
+                f"The embedded player could not be fetched ({exc.reason}).",
+            )
+            return []
+        if response.status >= 400:
+            return []
+        owns = platform.owns_host(URL(response.url).host or "")  # type: ignore[attr-defined]
+        analysis = await asyncio.to_thread(
+            analyse_page,
+            response.body,
+            response.url,
+            platform.markers if owns else None,  # type: ignore[attr-defined]
+            claimed_platform_allowed=owns,
+        )
+        # Only the platform's own markers speak for the embedded video; the player page's lack
+        # of <video> tags (players are built by script) says nothing.
+        return [
+            type(f)(self.name, f.code, f.detail, f.supports, f.strength)
+            for f in analysis.findings
+            if f.code.startswith(_MARKER_PREFIX)
+        ]

@@ -1,0 +1,66 @@
+"""oEmbed: a platform's own public answer to "may anyone embed this video?".
+
+Fast and cheap, but ambiguous: each platform's codes mean different things (YouTube 401 is
+"embedding disabled", possibly public; Vimeo 404 is private), so the meaning of every status comes
+from the catalogue, and an oEmbed answer is never on its own enough to call a video private (the
+verdict rules require a second probe or a strong finding).
+"""
+
+from __future__ import annotations
+
+from veriflien.net import GateError
+from veriflien.probes.base import CheckContext, Probe
+from veriflien.result import Finding
+
+OEMBED_MAX_BYTES = 64 * 1024
+
+
+async def oembed_findings(
+    ctx: CheckContext, platform: object, url: str, probe: str
+) -> list[Finding]:
+    """Ask `platform`'s oEmbed endpoint about `url`; the findings its answer supports."""
+    endpoint = platform.oembed_url(url)  # type: ignore[attr-defined]
+    if endpoint is None:
+        return []
+    try:
+        response = await ctx.gate.fetch(
+            endpoint,
+            ctx.scope,
+            max_bytes=OEMBED_MAX_BYTES,
+            follow_refresh=False,
+            headers={"Accept": "application/json"},
+        )
+    except GateError as exc:
+        return [
+            Finding(
+                probe,
+                "oembed_unreachable",
+                f"The platform's oEmbed service could not be asked ({exc.reason}).",
+            )
+        ]
+    rule = platform.oembed_rule(response.status, response.text())  # type: ignore[attr-defined]
+    if rule is None:
+        return [
+            Finding(
+                probe,
+                f"oembed_http_{response.status}",
+                f"The oEmbed service answered {response.status}; no meaning is known for "
+                "it, so it is not used as evidence.",
+            )
+        ]
+    return [rule.to_finding(probe)]
+
+
+class OEmbedProbe(Probe):
+    name = "oembed"
+    stage = 2
+
+    def applies(self, ctx: CheckContext) -> bool:
+        return (
+            ctx.failure is None
+            and ctx.platform is not None
+            and ctx.platform.oembed_url(ctx.final_url) is not None
+        )
+
+    async def run(self, ctx: CheckContext) -> None:
+        ctx.findings.extend(await oembed_findings(ctx, ctx.platform, ctx.final_url, self.name))
