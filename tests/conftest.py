@@ -30,7 +30,12 @@ class Canary:
     """A plain HTTP server on 127.0.0.1 that only counts requests: it must never see one."""
 
     port: int = 0
-    hits: list[str] = field(default_factory=list)
+    hits: list[str] = field(default_factory=list)  # HTTP requests (paths)
+    connections: list[str] = field(default_factory=list)  # any TCP connection, even TLS garbage
+
+    def clear(self) -> None:
+        self.hits.clear()
+        self.connections.clear()
 
 
 @pytest.fixture(scope="session")
@@ -48,7 +53,12 @@ def canary(fake_platform: FakePlatform) -> Iterator[Canary]:
         def log_message(self, *args: Any) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    class Server(ThreadingHTTPServer):
+        def verify_request(self, request: Any, client_address: Any) -> bool:
+            state.connections.append(str(client_address))
+            return True
+
+    server = Server(("127.0.0.1", 0), Handler)
     state.port = server.server_address[1]
     fake_platform.context["canary_port"] = state.port
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -60,7 +70,7 @@ def canary(fake_platform: FakePlatform) -> Iterator[Canary]:
 
 @pytest.fixture
 def settings(fake_platform: FakePlatform, canary: Canary) -> Settings:
-    canary.hits.clear()
+    canary.clear()
     return Settings().with_overrides(
         **fake_platform.settings_overrides(),
         allowed_ports=["80", "443", str(canary.port)],

@@ -39,6 +39,7 @@ async def test_loopback_forms_are_refused_without_a_request(
     assert response.status == 200
     assert _refused_reason(doc) == "loopback"
     assert canary.hits == []
+    assert canary.connections == []
 
 
 @pytest.mark.parametrize("path", ["/to-canary", "/meta-to-canary"])
@@ -46,6 +47,7 @@ async def test_public_looking_host_redirecting_to_canary_is_refused(api, canary,
     doc = await api.check(f"https://videos.example.com{path}")
     assert _refused_reason(doc) == "loopback"
     assert canary.hits == []
+    assert canary.connections == []
     # The hop that led there is recorded for the evidence sheet.
     assert doc["redirects"][0]["url"] == f"https://videos.example.com{path}"
 

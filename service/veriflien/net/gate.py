@@ -417,13 +417,13 @@ class Gate:
                     data, truncated = await self._read_body(resp, cap, scope)
                     response = self._response(url, resp, data, truncated, server)
         except RefusedAddressError as exc:
-            raise self._refused(exc.refusal) from exc
+            raise self._refused(exc.refusal, scope) from exc
         except aiohttp.ClientConnectorError as exc:
             refusal = _find_refusal(exc) or (
                 scope.refusals[refusals_before] if len(scope.refusals) > refusals_before else None
             )
             if refusal is not None:
-                raise self._refused(refusal) from exc
+                raise self._refused(refusal, scope) from exc
             raise _unreachable(exc) from exc
         except TimeoutError as exc:
             if scope.time_left() <= 0.05:
@@ -526,7 +526,9 @@ class Gate:
             )
         )
 
-    def _refused(self, refusal: Refusal) -> Refused:
+    def _refused(self, refusal: Refusal, scope: CheckScope) -> Refused:
+        if refusal not in scope.refusals:  # the resolver path has not recorded it yet
+            scope.refusals.append(refusal)
         self._note_refusal(refusal.reason)
         return Refused(
             refusal.reason,
