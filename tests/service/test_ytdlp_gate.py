@@ -16,11 +16,12 @@ from veriflien.platforms import default_catalogue
 from veriflien.probes.base import CheckContext
 from veriflien.probes.ytdlp import YtdlpProbe
 from veriflien.probes.ytdlp_bridge import YtdlpRunner
+from veriflien.settings import Settings
 
 WATCH = "https://www.youtube.com/watch?v=abcdefghijk"
 
 
-async def _run_ytdlp(settings) -> CheckContext:  # noqa: ANN001
+async def _run_ytdlp(settings: Settings) -> CheckContext:
     gate = Gate(settings)
     await gate.start()
     runner = YtdlpRunner(max_workers=1, timeout=5.0)
