@@ -483,6 +483,10 @@ class Gate:
                 truncated = True
                 break
         scope.spend(raw_read)
+        if truncated and _body_complete(resp, raw_read):
+            # The body ended exactly at the cap (a range read of the size asked for): nothing was
+            # cut, and the connection can go back to the pool instead of paying a new handshake.
+            truncated = False
         if truncated:
             resp.close()  # drop the connection rather than drain an unbounded body
         return b"".join(chunks), truncated
@@ -535,6 +539,13 @@ class Gate:
             f"The link leads to a {refusal.reason.replace('_', '-')} address "
             f"({refusal.address}); the service does not connect to such addresses.",
         )
+
+
+def _body_complete(resp: aiohttp.ClientResponse, raw_read: int) -> bool:
+    length = resp.headers.get("Content-Length", "")
+    if length.isdigit() and raw_read >= int(length):
+        return True
+    return resp.content.at_eof()
 
 
 def _is_media(content_type: str) -> bool:
