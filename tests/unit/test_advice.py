@@ -440,3 +440,34 @@ def test_texts_loader_rejects_broken_wording(tmp_path: Path, mutate, message: st
 def test_packaged_texts_cover_every_verdict_in_both_languages():
     texts = load_texts()
     assert set(texts.plan) == {v.value for v in Verdict}
+
+
+def _media(playable: float, duration: float = 30.0) -> dict:
+    return {
+        "container": "mp4",
+        "complete": False,
+        "duration_seconds": duration,
+        "playable_seconds": playable,
+        "playable_fraction": playable / duration,
+        "bytes_total": 1000,
+        "bytes_read": 100,
+    }
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_partly_playable_upload_is_routed_like_public_content(lang: str) -> None:
+    # 11 s of 30 s can be played by anyone with the link: that part IS public. Telling the victim
+    # "nothing can be seen, PHAROS is not for this" would be a wrong reassurance.
+    advice, links = render("incomplete", lang=lang, country="FR", media=_media(11))
+    names = " ".join(link["name"] for link in links)
+    assert "PHAROS" in names
+    text = " ".join([advice["reassurance"], *advice["steps"]])
+    assert "ne montre rien" not in text and "shows nothing" not in text
+    assert any("PHAROS" in step for step in advice["steps"])
+    assert ("11 s" in advice["summary"]) and ("30 s" in advice["summary"])
+
+
+def test_upload_with_nothing_playable_keeps_the_non_public_routing() -> None:
+    advice, links = render("incomplete", lang="fr", country="FR", media=_media(0))
+    assert "PHAROS" not in " ".join(link["name"] for link in links)
+    assert "ne montre rien" in advice["reassurance"]

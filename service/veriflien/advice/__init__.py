@@ -190,6 +190,18 @@ class _Situation:
     national: list[Resource]
     intl: list[Resource]
     texts: Texts
+    # An incomplete upload of which some seconds CAN be played is, for those seconds, reachable
+    # by anyone with the link: it is routed and worded like public content (takedown, PHAROS),
+    # never with "nothing can be seen".
+    partly_playable: bool = False
+
+    @property
+    def reachable(self) -> bool:
+        return self.verdict in REACHABLE_VERDICTS or self.partly_playable
+
+    @property
+    def plan_verdict(self) -> str:
+        return Verdict.PUBLIC.value if self.partly_playable else self.verdict.value
 
     def national_scope(self, scope: str) -> list[Resource]:
         return [r for r in self.national if r.scope == scope]
@@ -270,7 +282,7 @@ def _report_links(s: _Situation) -> list[dict[str, Any]]:
     complaint = s.national_scope("complaint")
     if s.minor:
         add(*s.youth_lines())  # a minor's national youth line always comes first
-    if s.verdict in REACHABLE_VERDICTS:
+    if s.reachable:
         add_platform("content")
         add(*s.national_scope("public_content"))  # PHAROS in France: public content only
         add(s.hash_service())
@@ -356,7 +368,7 @@ def _step_keys(step_id: str, s: _Situation) -> list[str]:
 
 def _steps(s: _Situation, ctx: Mapping[str, str]) -> list[str]:
     steps: list[str] = []
-    for step_id in s.texts.plan[s.verdict.value]:
+    for step_id in s.texts.plan[s.plan_verdict]:
         for key in _step_keys(step_id, s):
             text = s.texts.step(s.lang, key)
             if text is None:  # the loader guarantees plan ids exist; variants are optional
@@ -387,7 +399,9 @@ def _advice(s: _Situation, media: Mapping[str, Any] | None) -> dict[str, Any]:
     return {
         "headline": block["headline"].format_map(ctx),
         "summary": block["summary"].format_map(ctx),
-        "reassurance": block["reassurance"].format_map(ctx),
+        "reassurance": (
+            s.texts.verdict(s.lang, Verdict.PUBLIC.value) if s.partly_playable else block
+        )["reassurance"].format_map(ctx),
         "steps": _steps(s, ctx),
         "prevention": {
             "name": prevention.name(s.lang),
@@ -433,5 +447,7 @@ def render(
         national=national,
         intl=[r for r in resources if r.country == INTERNATIONAL],
         texts=texts,
+        partly_playable=verdict_value is Verdict.INCOMPLETE
+        and (_seconds(media or {}, "playable_seconds") or 0) > 0,
     )
     return _advice(situation, media), _report_links(situation)
