@@ -34,6 +34,7 @@ HOSTS = (
     "vimeo.com",
     "player.vimeo.com",
     "www.dailymotion.com",
+    "graphql.api.dailymotion.com",
     "bit.ly",
     "tinyurl.com",
     "videos.example.com",
@@ -41,6 +42,7 @@ HOSTS = (
     "lure.example.net",
     "www.xvideos.com",
     "drive.google.com",
+    "accounts.google.com",
 )
 FAKE_ADDRESS = "127.0.0.2"  # not 127.0.0.1: the canary lives there and must stay refused
 
