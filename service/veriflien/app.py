@@ -8,18 +8,22 @@ very same wiring.
 from __future__ import annotations
 
 import json
-from pathlib import Path
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from importlib import resources
+from pathlib import Path
 
 from aiohttp import web
 
+from veriflien.access import AccessPolicy, access_middleware
 from veriflien.api.checks import create_check, healthz
 from veriflien.api.errors import error_middleware
+from veriflien.api.ops import metrics, readyz
 from veriflien.api.sheet import MAX_SHEET_BODY, create_sheet
-from veriflien.appkeys import ENGINE, GATE, SETTINGS
+from veriflien.appkeys import ACCESS, CACHE, ENGINE, GATE, METRICS, SETTINGS, STATE
+from veriflien.metrics import Metrics
 from veriflien.runtime import standalone_engine
 from veriflien.settings import Settings
+from veriflien.state import ResultCache, SharedState
 
 MAX_BODY_BYTES = MAX_SHEET_BODY  # per-route limits are enforced by read_json
 
@@ -29,18 +33,13 @@ def openapi_document() -> dict:
     return json.loads(text)
 
 
-@web.middleware
-async def security_headers(
-    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
-) -> web.StreamResponse:
-    response = await handler(request)
+async def security_headers(request: web.Request, response: web.StreamResponse) -> None:
+    """Set on every response as it is prepared, streamed ones (server-sent events) included."""
     response.headers.setdefault("Cache-Control", "no-store")
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "no-referrer")
-    response.headers.setdefault(
-        "Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'"
-    )
-    return response
+    csp = CONSOLE_CSP if request.path.startswith("/static/") else API_CSP
+    response.headers.setdefault("Content-Security-Policy", csp)
 
 
 async def _engine_ctx(app: web.Application) -> AsyncIterator[None]:
@@ -48,6 +47,24 @@ async def _engine_ctx(app: web.Application) -> AsyncIterator[None]:
         app[ENGINE] = engine
         app[GATE] = engine.gate
         yield
+
+
+async def _state_ctx(app: web.Application) -> AsyncIterator[None]:
+    # Redis unreachable at start-up is not fatal: the service starts degraded and reconnects.
+    await app[STATE].start()
+    yield
+    await app[STATE].close()
+
+
+def _live_metrics(app: web.Application) -> dict[str, object]:
+    gate = app.get(GATE)
+    return {
+        "refusals": dict(gate.refusal_counts) if gate is not None else {},
+        "rate_limited": dict(app[ACCESS].rate_limited),
+        "auth_failures": app[ACCESS].auth_failures,
+        "redis_degraded": app[STATE].degraded,
+        "redis_outages": app[STATE].degradations,
+    }
 
 
 async def openapi(request: web.Request) -> web.Response:
@@ -63,34 +80,52 @@ CONSOLE_CSP = (
 )
 
 
-async def console(request: web.Request) -> web.StreamResponse:
-    index = STATIC_DIR / "index.html"
-    if not index.is_file():
+API_CSP = "default-src 'none'; frame-ancestors 'none'"
+
+
+def _static_file(name: str) -> Path:
+    """A file directly inside STATIC_DIR, or HTTPNotFound (JSON via the error middleware)."""
+    if not name or "/" in name or "\\" in name or name.startswith("."):
         raise web.HTTPNotFound()
-    return web.FileResponse(index, headers={"Content-Security-Policy": CONSOLE_CSP})
+    path = STATIC_DIR / name
+    if not path.is_file() or path.is_symlink():
+        raise web.HTTPNotFound()
+    return path
 
 
-@web.middleware
-async def static_csp(
-    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
-) -> web.StreamResponse:
-    response = await handler(request)
-    if request.path.startswith("/static/"):
-        response.headers["Content-Security-Policy"] = CONSOLE_CSP
-    return response
+async def console(request: web.Request) -> web.StreamResponse:
+    return web.FileResponse(
+        _static_file("index.html"), headers={"Content-Security-Policy": CONSOLE_CSP}
+    )
+
+
+async def static(request: web.Request) -> web.StreamResponse:
+    return web.FileResponse(_static_file(request.match_info["name"]))
 
 
 def create_app(settings: Settings | None = None) -> web.Application:
     app = web.Application(
-        middlewares=[security_headers, static_csp, error_middleware],
+        # access sits outside error_middleware so that error answers get their CORS headers too.
+        middlewares=[
+            access_middleware(lambda request: request.app[ACCESS]),
+            error_middleware,
+        ],
         client_max_size=MAX_BODY_BYTES,
     )
-    app[SETTINGS] = settings or Settings().with_overrides()
+    app[SETTINGS] = settings = settings or Settings().with_overrides()
+    app[STATE] = SharedState(settings.redis_url, settings.redis_timeout)
+    app[CACHE] = ResultCache(app[STATE], settings.secret, settings.cache_ttl, settings.port_set)
+    app[ACCESS] = AccessPolicy(settings, app[STATE])
+    app[METRICS] = Metrics(lambda: _live_metrics(app))
+    app.cleanup_ctx.append(_state_ctx)
     app.cleanup_ctx.append(_engine_ctx)
     app.router.add_post("/api/v1/checks", create_check)
     app.router.add_post("/api/v1/sheet", create_sheet)
     app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", readyz)
+    app.router.add_get("/metrics", metrics)
     app.router.add_get("/api/openapi.json", openapi)
     app.router.add_get("/", console)
-    app.router.add_static("/static/", STATIC_DIR, follow_symlinks=False, append_version=False)
+    app.router.add_get("/static/{name}", static)
+    app.on_response_prepare.append(security_headers)
     return app

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
 import sys
 import textwrap
 from collections.abc import Sequence
@@ -78,6 +79,14 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--country", help="two-letter country for report routing (default FR)")
     check.add_argument("--minor", action="store_true", help="the person is under 18")
     check.add_argument("--config", metavar="FILE", help="TOML settings file")
+    keys = sub.add_parser("keys", help="manage API keys")
+    keys_sub = keys.add_subparsers(dest="keys_command", required=True)
+    keys_add = keys_sub.add_parser(
+        "add", help="create a key, print it once, append its salted hash to the keys file"
+    )
+    keys_add.add_argument("name", help="who the key is for (letters, digits, '.', '_', '-')")
+    keys_add.add_argument("--file", help="keys file (default: the keys_file setting)")
+    keys_add.add_argument("--config", metavar="FILE", help="TOML settings file")
     return parser
 
 
@@ -92,6 +101,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"veriflien: {exc}", file=sys.stderr)
         return EXIT_FAILED
+    if args.command == "keys":
+        return _keys_add(settings, args.name, args.file)
     if args.command == "serve":
         return _serve(settings, args.host, args.port)
     return _check(settings, args)
@@ -104,13 +115,45 @@ def _serve(settings: Settings, host: str | None, port: int | None) -> int:
     from veriflien.app import create_app
 
     logs.configure(settings.log_level)
-    settings = settings.with_overrides(
-        **{k: v for k, v in {"host": host, "port": port}.items() if v is not None}
+    try:
+        settings = settings.with_overrides(
+            **{k: v for k, v in {"host": host, "port": port}.items() if v is not None}
+        )
+    except SettingsError as exc:
+        print(f"veriflien: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    logs.log(
+        logging.getLogger("veriflien"),
+        logging.INFO,
+        f"Vérif'Lien {__version__} listening",
+        event="listening",
+        host=settings.host,
+        port=settings.port,
     )
-    print(f"Vérif'Lien {__version__} on http://{settings.host}:{settings.port}", file=sys.stderr)
     web.run_app(
         create_app(settings), host=settings.host, port=settings.port, print=None, access_log=None
     )
+    return EXIT_OK
+
+
+def _keys_add(settings: Settings, name: str, path: str | None) -> int:
+    from veriflien.access import KeysFileError, add_key
+
+    path = path or settings.keys_file
+    if not path:
+        print("veriflien: no keys file: set VERIFLIEN_KEYS_FILE or pass --file", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        key = add_key(path, name)
+    except (ValueError, KeysFileError) as exc:
+        print(f"veriflien: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except OSError as exc:
+        print(f"veriflien: cannot write {path} ({type(exc).__name__})", file=sys.stderr)
+        return EXIT_FAILED
+    # The key is shown this once; only its salted hash is kept.
+    print(key)
+    print(f"Key {name!r} added to {path}. Store it now: it cannot be shown again.", file=sys.stderr)
     return EXIT_OK
 
 

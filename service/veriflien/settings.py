@@ -9,6 +9,7 @@ exist without being documented.
 from __future__ import annotations
 
 import ipaddress
+import math
 import os
 import secrets
 import tomllib
@@ -117,6 +118,81 @@ SETTINGS: tuple[Setting, ...] = (
         "",
         "Report destinations and help lines per country (TOML). Empty: the shipped catalogue.",
     ),
+    Setting(
+        "redis_url",
+        str,
+        "",
+        "Shared state for several replicas: the result cache and the rate limits live in this "
+        "Redis or Valkey (redis://host:6379/0, rediss:// for TLS). Empty: kept in process memory. "
+        "When Redis is down the service keeps answering from local state and /readyz reports it.",
+    ),
+    Setting(
+        "redis_timeout",
+        float,
+        0.5,
+        "Seconds one Redis operation may take before the service falls back to local state.",
+    ),
+    Setting(
+        "cache_ttl",
+        float,
+        600.0,
+        "Seconds a result is reused for the same link, language, country and minor flag. The "
+        "cached document is encrypted under a key derived from the link itself. 0 disables it.",
+    ),
+    Setting(
+        "keys_file",
+        str,
+        "",
+        "API keys file (name and salted scrypt hash per line; `veriflien keys add NAME` appends "
+        "one). Keys are sent as `Authorization: Bearer KEY`. Empty: no keys.",
+    ),
+    Setting(
+        "anonymous_checks",
+        str,
+        "local",
+        "Who may call /api/v1/* without a key: 'local' (127.0.0.1 and ::1, not through a proxy), "
+        "'any' or 'none'.",
+    ),
+    Setting(
+        "rate_limit_window",
+        float,
+        60.0,
+        "Seconds of one rate-limit window.",
+    ),
+    Setting(
+        "rate_limit_per_client",
+        int,
+        20,
+        "Checks one client address may start per window (0: no limit). The machine's own "
+        "loopback calls are not counted.",
+    ),
+    Setting(
+        "rate_limit_per_key",
+        int,
+        300,
+        "Checks one API key may start per window, across all replicas (0: no limit).",
+    ),
+    Setting(
+        "trusted_proxies",
+        list,
+        [],
+        "CIDRs of reverse proxies whose X-Forwarded-For is believed (e.g. 127.0.0.1/32). Empty: "
+        "the header is ignored and the connecting address is the client.",
+    ),
+    Setting(
+        "cors_origins",
+        list,
+        ["chrome-extension://*", "moz-extension://*"],
+        "Origins allowed to call /api/v1/* from a browser (CORS, with preflight); '*' matches "
+        "any extension id.",
+    ),
+    Setting(
+        "metrics_networks",
+        list,
+        ["127.0.0.0/8", "::1/128", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"],
+        "CIDRs allowed to read /metrics, directly (a request that came through a proxy is "
+        "refused).",
+    ),
 )
 
 SETTINGS_BY_NAME: dict[str, Setting] = {s.name: s for s in SETTINGS}
@@ -149,6 +225,21 @@ class Settings:
     ytdlp_timeout: float = 12.0
     platforms_file: str = ""
     resources_file: str = ""
+    redis_url: str = ""
+    redis_timeout: float = 0.5
+    cache_ttl: float = 600.0
+    keys_file: str = ""
+    anonymous_checks: str = "local"
+    rate_limit_window: float = 60.0
+    rate_limit_per_client: int = 20
+    rate_limit_per_key: int = 300
+    trusted_proxies: list[str] = field(default_factory=list)
+    cors_origins: list[str] = field(
+        default_factory=lambda: list(SETTINGS_BY_NAME["cors_origins"].default)
+    )
+    metrics_networks: list[str] = field(
+        default_factory=lambda: list(SETTINGS_BY_NAME["metrics_networks"].default)
+    )
 
     def with_overrides(self, **changes: Any) -> Settings:
         """A copy with some settings changed (values are coerced and validated like env values)."""
@@ -189,8 +280,11 @@ def _validated(settings: Settings) -> Settings:
     if settings.default_lang not in {"fr", "en"}:
         raise SettingsError(f"{ENV_PREFIX}DEFAULT_LANG: expected fr or en")
     for name in ("check_deadline", "connect_timeout", "read_timeout", "ytdlp_timeout"):
-        if getattr(settings, name) <= 0:
-            raise SettingsError(f"{SETTINGS_BY_NAME[name].env}: must be positive")
+        value = getattr(settings, name)
+        if not math.isfinite(value) or value <= 0:  # nan <= 0 is False: check finiteness first
+            raise SettingsError(f"{SETTINGS_BY_NAME[name].env}: must be a positive number")
+    if not 0 <= settings.port < 65536:
+        raise SettingsError(f"{ENV_PREFIX}PORT: {settings.port} is not a port")
     for name in (
         "max_response_bytes",
         "max_check_bytes",
@@ -211,6 +305,26 @@ def _validated(settings: Settings) -> Settings:
             ipaddress.ip_network(cidr, strict=False)
         except ValueError as exc:
             raise SettingsError(f"{ENV_PREFIX}ALLOW_NETWORKS: {cidr!r} is not a network") from exc
+    if settings.anonymous_checks not in {"local", "any", "none"}:
+        raise SettingsError(f"{ENV_PREFIX}ANONYMOUS_CHECKS: expected local, any or none")
+    for name in ("redis_timeout", "rate_limit_window"):
+        if getattr(settings, name) <= 0:
+            raise SettingsError(f"{SETTINGS_BY_NAME[name].env}: must be positive")
+    for name in ("cache_ttl", "rate_limit_per_client", "rate_limit_per_key"):
+        if getattr(settings, name) < 0:
+            raise SettingsError(f"{SETTINGS_BY_NAME[name].env}: must not be negative")
+    if settings.redis_url and not settings.redis_url.startswith(
+        ("redis://", "rediss://", "unix://")
+    ):
+        raise SettingsError(f"{ENV_PREFIX}REDIS_URL: expected redis://, rediss:// or unix://")
+    for name in ("trusted_proxies", "metrics_networks"):
+        for cidr in getattr(settings, name):
+            try:
+                ipaddress.ip_network(cidr, strict=False)
+            except ValueError as exc:
+                raise SettingsError(
+                    f"{SETTINGS_BY_NAME[name].env}: {cidr!r} is not a network"
+                ) from exc
     if settings.ca_bundle and not Path(settings.ca_bundle).is_file():
         raise SettingsError(f"{ENV_PREFIX}CA_BUNDLE: no file at {settings.ca_bundle}")
     if not settings.instance_key:

@@ -14,14 +14,22 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
 from fakes.platform import FakePlatform
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 # Flags that keep a headless chromium from calling home (and failing on a closed network).
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--disable-default-apps", "--metrics-recording-only", "--no-default-browser-check",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-default-apps",
+    "--metrics-recording-only",
+    "--no-default-browser-check",
 ]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
@@ -33,8 +41,9 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def live_service(fake_platform: FakePlatform, tmp_path_factory: pytest.TempPathFactory
-                 ) -> Iterator[str]:
+def live_service(
+    fake_platform: FakePlatform, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
     """Base URL of a `veriflien serve` subprocess whose outbound traffic reaches only the fake."""
     port = _free_port()
     log = tmp_path_factory.mktemp("service") / "service.log"
@@ -42,7 +51,9 @@ def live_service(fake_platform: FakePlatform, tmp_path_factory: pytest.TempPathF
     with log.open("wb") as out:
         process = subprocess.Popen(
             [sys.executable, "-m", "veriflien", "serve", "--port", str(port)],
-            env=env, stdout=out, stderr=subprocess.STDOUT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
         )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -61,7 +72,7 @@ def live_service(fake_platform: FakePlatform, tmp_path_factory: pytest.TempPathF
         process.wait(10)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")  # not session: its loop must not outlive the e2e modules
 def playwright_instance() -> Iterator[object]:
     if not Path(CHROMIUM).exists():
         pytest.skip("Debian chromium is not installed (.ci/run installs it)")
@@ -72,7 +83,7 @@ def playwright_instance() -> Iterator[object]:
 
 
 @pytest.fixture
-def browser(playwright_instance):  # noqa: ANN001, ANN201
+def browser(playwright_instance):
     browser = playwright_instance.chromium.launch(
         executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
     )

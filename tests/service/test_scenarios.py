@@ -86,11 +86,7 @@ CASES: list[Case] = [
     # Age-restricted: any adult with an account can watch it. Not private, not "login required".
     case("youtube-age-restricted", YT + "ageGate0001", "public", "unknown", platform="youtube"),
     case("youtube-age-restricted-no-embed", YT + "ageGateNoEm", "public", "unknown",
-         platform="youtube", known_gap=("login_required",
-             "SAFETY: the page's LOGIN_REQUIRED marker and yt-dlp's age-gate finding each support "
-             "login_required (medium, two probes) although the age_gate marker explains both; "
-             "with oEmbed 401 only weakly public, an 18+ video any adult can watch reads as "
-             "'an account is needed'")),
+         platform="youtube"),
     # The uploader wrote "This video is private" in the title: uploader text is not a status.
     case("youtube-title-says-private", YT + "lieTitle001", "public", platform="youtube"),
     case("youtube-mobile-host", "https://m.youtube.com/watch?v=pubVideo001", "public",
@@ -193,10 +189,7 @@ CASES: list[Case] = [
     case("javascript-shell", LURE + "/app", "unknown", codes=("js_shell",)),
     # ---- pages wrapping a platform's player --------------------------------------------------
     case("page-embedding-private-youtube", "https://videos.example.com/embed-page/prvVideo001",
-         "private", codes=("embedded_platform",), known_gap=("unknown",
-             "the embed probe reads YouTube's markers on the /embed/ player page, which has no "
-             "plain player-response JSON, so only oEmbed 403 (one medium finding) speaks; the "
-             "video's watch page or yt-dlp would say private")),
+         "private", codes=("embedded_platform",)),
     case("page-embedding-public-youtube", "https://videos.example.com/embed-page/pubVideo001",
          "public", codes=("embedded_platform",)),
     # ---- status codes and terminal verdicts --------------------------------------------------
@@ -205,9 +198,7 @@ CASES: list[Case] = [
          codes=("http_404",)),
     # HTTP 401 and a sign-in form, no video: an account is needed.
     case("members-only-401", "https://videos.example.com/members/clip-88", "login_required",
-         codes=("http_401",), known_gap=("unknown",
-             "the page probe skips bodies with status >= 400, so the sign-in form is never "
-             "read and HTTP 401 (one medium finding) is all the evidence")),
+         codes=("http_401",)),
     case("unresolvable-host", "https://videos.invalid/clip.mp4", "unreachable"),
     case("loopback-address", "http://127.0.0.1:{canary}/video.mp4", "refused"),
     case("credentials-in-link", "https://user:secret@videos.example.com/v/media/faststart.mp4",

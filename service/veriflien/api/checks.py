@@ -10,7 +10,7 @@ from aiohttp import web
 
 from veriflien import __version__
 from veriflien.api.errors import ApiError
-from veriflien.appkeys import ENGINE, SETTINGS
+from veriflien.appkeys import CACHE, ENGINE, METRICS, SETTINGS
 from veriflien.check import CheckRequest
 from veriflien.net.urls import MAX_URL_LENGTH
 
@@ -31,7 +31,10 @@ async def read_json(request: web.Request, limit: int = MAX_CHECK_BODY) -> dict[s
         raise ApiError(413, "body_too_large", f"The request body is over {limit // 1024} KiB.")
     try:
         doc = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        # Lone surrogates ("\ud800") parse but cannot be written back as UTF-8: refuse them now
+        # rather than fail while answering.
+        json.dumps(doc, ensure_ascii=False).encode("utf-8")
+    except (UnicodeError, json.JSONDecodeError, RecursionError) as exc:
         raise ApiError(400, "invalid_json", "The request body is not valid JSON.") from exc
     if not isinstance(doc, dict):
         raise ApiError(400, "invalid_json", "The request body must be a JSON object.")
@@ -57,7 +60,7 @@ def parse_check_request(
     if lang not in LANGS:
         raise ApiError(400, "unknown_lang", "The field 'lang' must be 'fr' or 'en'.")
     country = doc.get("country", default_country)
-    if not isinstance(country, str) or not _COUNTRY.match(country):
+    if not isinstance(country, str) or not _COUNTRY.fullmatch(country):
         raise ApiError(400, "invalid_country", "The field 'country' must be a two-letter code.")
     minor = doc.get("minor", False)
     if not isinstance(minor, bool):
@@ -79,24 +82,45 @@ async def create_check(request: web.Request) -> web.StreamResponse:
         await read_json(request), settings.default_lang, settings.default_country
     )
     engine = request.app[ENGINE]
-    if not _wants_stream(request):
-        result = await engine.run(check)
-        return web.json_response(result.to_json(), dumps=_dumps)
+    cache, metrics = request.app[CACHE], request.app[METRICS]
+    # A recent answer for the same link, from any replica, spares the platform a second visit.
+    cached = await cache.get(check)
+    if cache.enabled:
+        metrics.cache.labels("hit" if cached is not None else "miss").inc()
+    if cached is not None:
+        metrics.checks.labels(cached["verdict"]).inc()
+        if not _wants_stream(request):
+            return web.json_response(cached, dumps=_dumps, headers={"X-Cache": "hit"})
 
-    stream = web.StreamResponse(
-        headers={
-            "Content-Type": "text/event-stream",
-            "Cache-Control": "no-store",
-            "X-Accel-Buffering": "no",  # let reverse proxies pass events through immediately
-        }
-    )
-    await stream.prepare(request)
+    stream: web.StreamResponse | None = None
+    if _wants_stream(request):
+        stream = web.StreamResponse(
+            headers={
+                "Content-Type": "text/event-stream",
+                "Cache-Control": "no-store",
+                "X-Accel-Buffering": "no",  # let reverse proxies pass events through immediately
+                "X-Cache": "hit" if cached is not None else "miss",
+            }
+        )
+        await stream.prepare(request)
+        if cached is not None:
+            await stream.write(_sse("result", cached))
+            await stream.write_eof()
+            return stream
 
     async def progress(event: dict[str, Any]) -> None:
-        await stream.write(_sse("progress", event))
+        metrics.observe_probe(event)
+        if stream is not None:
+            await stream.write(_sse("progress", event))
 
     result = await engine.run(check, progress)
-    await stream.write(_sse("result", result.to_json()))
+    doc = result.to_json()
+    metrics.checks.labels(doc["verdict"]).inc()
+    metrics.check_seconds.observe(result.duration_ms / 1000)
+    await cache.put(check, doc)
+    if stream is None:
+        return web.json_response(doc, dumps=_dumps, headers={"X-Cache": "miss"})
+    await stream.write(_sse("result", doc))
     await stream.write_eof()
     return stream
 

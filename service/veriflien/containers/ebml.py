@@ -110,6 +110,7 @@ class Webm:
     scale: int = 1_000_000  # TimecodeScale, ns per tick
     duration: float | None = None  # ticks
     video_tracks: set[int] = field(default_factory=set)
+    track_count: int = 0  # TrackEntry elements with a track number
     frame_ns: dict[int, int] = field(default_factory=dict)
     cues_pos: int | None = None
 
@@ -192,6 +193,8 @@ def _parse_meta(el: Element, body: bytes, webm: Webm, seg_start: int) -> None:
                     kind = _uint(body[cs:ce])
                 elif cid == DEFAULT_DURATION:
                     default = _uint(body[cs:ce])
+            if number:
+                webm.track_count += 1
             if kind == 1:
                 webm.video_tracks.add(number)
             if default:
@@ -310,6 +313,14 @@ async def _probe(r: CachedReader, res: MediaResult) -> None:
             )
             return
         if not walk_done:
+            return
+        if webm.track_count == 0:
+            # Clusters without any declared track: no player can decode them, so nothing here
+            # shows that a video can be watched (Matroska spec: Tracks describe every block).
+            res.add(
+                "ebml_no_tracks",
+                "The file has media clusters but declares no track: it cannot be played as is.",
+            )
             return
         last = clusters[-1]
         window = await r.read(last.data, min(CLUSTER_WINDOW, last.size or 0))

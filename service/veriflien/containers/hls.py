@@ -9,6 +9,7 @@ million-segment playlist costs bounded memory and time. No URL is written into f
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
@@ -18,15 +19,20 @@ from .reader import ChildFetcher, MediaResult, fmt_seconds
 
 MAX_LINES = 100_000
 MAX_VARIANTS = 8
-MAX_PLAYLIST_BYTES = 2 * 1024 * 1024
+MAX_PLAYLIST_BYTES = 512 * 1024  # ~13,000 segments: hours of video
 MISSING = frozenset({403, 404, 410})
 
 
 @dataclass(slots=True)
 class Segment:
-    url: str
+    ref: str  # as written in the playlist; resolved only for the few segments that are probed
+    base: str
     duration: float
     gap: bool = False
+
+    @property
+    def url(self) -> str:
+        return urljoin(self.base, self.ref)
 
 
 @dataclass(slots=True)
@@ -65,6 +71,20 @@ def _attr(line: str, name: str) -> str | None:
     if value.startswith('"'):
         return value[1:].split('"', 1)[0]
     return value.split(",", 1)[0]
+
+
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+
+
+def _fetchable_ref(ref: str, pl: Playlist) -> bool:
+    """Whether a segment reference resolves to http(s), without paying urljoin for each of a
+    playlist's possibly huge number of lines: a reference without a scheme inherits the playlist's
+    own (http or https, since the gate fetched it)."""
+    match = _SCHEME.match(ref)
+    if match is None or match.group(0).lower() in ("http:", "https:"):
+        return True
+    pl.skipped_urls += 1
+    return False
 
 
 def _resolve(base: str, ref: str, pl: Playlist) -> str | None:
@@ -117,8 +137,8 @@ def parse_playlist(text: str, base_url: str) -> Playlist:
             if url := _resolve(base_url, line, pl):
                 pl.variants.append(url)
         elif duration is not None:
-            if url := _resolve(base_url, line, pl):
-                pl.segments.append(Segment(url, duration, gap))
+            if _fetchable_ref(line, pl):
+                pl.segments.append(Segment(line, base_url, duration, gap))
             duration, gap = None, False
     return pl
 

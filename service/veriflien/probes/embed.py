@@ -14,7 +14,8 @@ from yarl import URL
 from veriflien.net import GateError
 from veriflien.probes.base import CheckContext, Probe
 from veriflien.probes.oembed import oembed_findings
-from veriflien.probes.page_analysis import analyse_page
+from veriflien.probes.page import analyse
+from veriflien.probes.ytdlp import ytdlp_findings
 
 _MARKER_PREFIX = "marker_"
 
@@ -53,11 +54,15 @@ class EmbedProbe(Probe):
             "embedded_platform",
             f"The page embeds a player from {platform.name}; that video is checked.",
         )  # type: ignore[attr-defined]
-        oembed, page = await asyncio.gather(
-            oembed_findings(ctx, platform, url, self.name), self._player_markers(ctx, url, platform)
+        # Three independent views of the embedded video, named apart so the verdict rules count
+        # them as separate probes: its oEmbed answer, its player page's markers, and yt-dlp
+        # (which reads the platform's own status for that video, as for a direct link).
+        oembed, page, ytdlp = await asyncio.gather(
+            oembed_findings(ctx, platform, url, f"{self.name}-oembed"),
+            self._player_markers(ctx, url, platform),
+            ytdlp_findings(ctx, url, platform, f"{self.name}-ytdlp"),
         )
-        ctx.findings.extend(oembed)
-        ctx.findings.extend(page)
+        ctx.findings.extend([*oembed, *page, *ytdlp])
 
     async def _player_markers(self, ctx: CheckContext, url: str, platform: object) -> list:
         try:
@@ -72,8 +77,7 @@ class EmbedProbe(Probe):
         if response.status >= 400:
             return []
         owns = platform.owns_host(URL(response.url).host or "")  # type: ignore[attr-defined]
-        analysis = await asyncio.to_thread(
-            analyse_page,
+        analysis = await analyse(
             response.body,
             response.url,
             platform.markers if owns else None,  # type: ignore[attr-defined]

@@ -23,7 +23,7 @@ from veriflien.probes.base import CheckContext, Probe
 from veriflien.probes.fetch import FIRST_WINDOW
 from veriflien.result import Strength, Verdict
 
-PLAYLIST_MAX_BYTES = 2 * 1024 * 1024
+PLAYLIST_MAX_BYTES = 512 * 1024  # ~13,000 HLS segments: hours of video
 MAX_TARGETS = 2
 
 
@@ -126,7 +126,9 @@ class MediaProbe(Probe):
     def _direct(ctx: CheckContext) -> bool:
         page = ctx.page
         assert page is not None
-        return page.status < 400 and sniff(page.body[:64], page.content_type, page.url) != "unknown"
+        return (
+            page.status < 400 and sniff(page.body[:1024], page.content_type, page.url) != "unknown"
+        )
 
     async def run(self, ctx: CheckContext) -> None:
         budget = ctx.settings.media_budget_bytes
@@ -186,7 +188,7 @@ class MediaProbe(Probe):
         ctx.findings.extend(result.findings)
 
     async def _probe(self, ctx: CheckContext, first: Response, budget: int) -> MediaResult | None:
-        kind = sniff(first.body[:64], first.content_type, first.url)
+        kind = sniff(first.body[:1024], first.content_type, first.url)
         if kind in {"hls", "dash"}:
             body = first.body
             if first.truncated or first.status == 206:

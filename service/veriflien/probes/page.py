@@ -1,20 +1,65 @@
 """The page probe: what the HTML the gate fetched says (video, markers, login walls, traps).
 
-The analysis itself (page_analysis.py) is pure and CPU-bound; it runs in a thread so a hostile
-2 MB page cannot stall every other check on the event loop.
+The analysis itself (page_analysis.py) is pure and CPU-bound: BeautifulSoup builds a Python tree,
+which for a hostile page of 100,000 nested elements costs seconds and 100+ MB. So it runs off the
+event loop, in two bounded lanes: ordinary pages (the vast majority, platform pages included) in a
+small pool, and markup-heavy pages in a single-worker pool of their own, so a burst of hostile
+links queues behind itself instead of starving everyone else's checks, and memory is bounded to
+one heavy parse at a time. A queued parse is cancelled when its check runs out of time. Parsing
+also stops at MAX_TAGS elements (the rest is reported as not analysed, never guessed).
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 from yarl import URL
 
 from veriflien.probes.base import CheckContext, Probe
 from veriflien.probes.fetch import is_media_type
-from veriflien.probes.page_analysis import analyse_page
+from veriflien.probes.page_analysis import PageAnalysis, analyse_page
 
 PAGE_ANALYSIS_BYTES = 2_000_000
+MAX_TAGS = 50_000  # far above real video pages (a YouTube watch page has a few thousand)
+HEAVY_TAGS = 8_000  # pages with more tags than this take the heavy lane
+
+# Sized to the cores: pure-Python parsing holds the GIL, and more threads would only starve the
+# event loop (and its deadline timers) without analysing anything faster.
+_light = ThreadPoolExecutor(max_workers=2, thread_name_prefix="page-light")
+_heavy = ThreadPoolExecutor(max_workers=1, thread_name_prefix="page-heavy")
+
+
+def _tag_budget(body: bytes) -> tuple[int, int]:
+    """(number of tags up to MAX_TAGS, byte offset where the MAX_TAGS-th tag starts or the end)."""
+    window = body[:PAGE_ANALYSIS_BYTES]
+    count = window.count(b"<")
+    if count <= MAX_TAGS:
+        return count, len(window)
+    position = -1
+    for _ in range(MAX_TAGS):
+        position = window.find(b"<", position + 1)
+    return MAX_TAGS, position
+
+
+async def analyse(
+    body: bytes,
+    url: str,
+    markers: Mapping[str, Sequence[str]] | None,
+    *,
+    claimed_platform_allowed: bool,
+) -> PageAnalysis:
+    """analyse_page off the event loop, in the lane its size calls for."""
+    tags, limit = _tag_budget(body)
+    pool = _heavy if tags > HEAVY_TAGS else _light
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(
+        pool,
+        lambda: analyse_page(
+            body, url, markers, max_bytes=limit, claimed_platform_allowed=claimed_platform_allowed
+        ),
+    )
 
 
 class PageProbe(Probe):
@@ -27,7 +72,8 @@ class PageProbe(Probe):
             and ctx.page is not None
             and bool(ctx.page.body)
             and not is_media_type(ctx.page.content_type)
-            and ctx.page.status < 400
+            # 401/403 pages are read too: their login walls are evidence; 404/410 pages are not.
+            and (ctx.page.status < 400 or ctx.page.status in {401, 403})
         )
 
     async def run(self, ctx: CheckContext) -> None:
@@ -36,12 +82,10 @@ class PageProbe(Probe):
         platform = ctx.platform
         host = URL(page.url).host or ""
         on_platform = platform is not None and platform.owns_host(host)
-        analysis = await asyncio.to_thread(
-            analyse_page,
+        analysis = await analyse(
             page.body,
             page.url,
             platform.markers if on_platform else None,
-            max_bytes=PAGE_ANALYSIS_BYTES,
             # A login form on the platform's own host is the platform's; elsewhere it imitates it.
             claimed_platform_allowed=on_platform,
         )

@@ -68,8 +68,10 @@ class PageAnalysis:
     title: str | None = None  # for the counsellor; trimmed, capped
 
 
-#: What each catalogue marker kind points to. age_gate is a note: an age gate says nothing about
-#: who can watch (anyone can click "I am 18").
+#: What each catalogue marker kind points to. An age gate means any signed-in adult can watch:
+#: that is evidence the content is out there, never that it is hidden, so it supports PUBLIC
+#: (medium). It also explains the login wall the same page shows, which then cannot on its own
+#: make the verdict "login required" (the rules see public and login evidence and say unknown).
 MARKER_SUPPORT: dict[str, tuple[Verdict | None, Strength | None]] = {
     "private": (Verdict.PRIVATE, Strength.STRONG),
     "removed": (Verdict.REMOVED, Strength.STRONG),
@@ -77,7 +79,7 @@ MARKER_SUPPORT: dict[str, tuple[Verdict | None, Strength | None]] = {
     "login": (Verdict.LOGIN_REQUIRED, Strength.MEDIUM),
     "playable": (Verdict.PUBLIC, Strength.MEDIUM),
     "unlisted": (Verdict.UNLISTED, Strength.STRONG),
-    "age_gate": (None, None),
+    "age_gate": (Verdict.PUBLIC, Strength.MEDIUM),
 }
 # Marker kinds that mean "there is (or was) a video here": they forbid a "no video" finding.
 _VIDEO_MARKER_KINDS = frozenset({"playable", "unlisted"})

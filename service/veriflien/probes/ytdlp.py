@@ -12,8 +12,10 @@ import asyncio
 import concurrent.futures
 
 from veriflien.net import GateError, Refused
+from veriflien.platforms import Platform
 from veriflien.probes.base import CheckContext, Probe
 from veriflien.probes.ytdlp_bridge import Fetch, GateRefused, GateResponse
+from veriflien.result import Finding
 
 
 def gate_fetch_for_thread(
@@ -44,6 +46,20 @@ def gate_fetch_for_thread(
     return fetch
 
 
+async def ytdlp_findings(
+    ctx: CheckContext, url: str, platform: Platform, probe: str
+) -> list[Finding]:
+    """Run yt-dlp (the platform's allow-listed extractors only) on `url`, through the gate."""
+    if ctx.ytdlp is None or not platform.ytdlp_extractors:
+        return []
+    loop = asyncio.get_running_loop()
+    fetch = gate_fetch_for_thread(ctx, loop, timeout=max(1.0, ctx.scope.time_left()))
+    outcome = await ctx.ytdlp.run(url, fetch, platform.ytdlp_extractors)
+    if outcome.duration is not None:
+        ctx.extra.setdefault("ytdlp_duration", outcome.duration)
+    return [Finding(probe, f.code, f.detail, f.supports, f.strength) for f in outcome.findings]
+
+
 class YtdlpProbe(Probe):
     name = "ytdlp"
     stage = 2
@@ -57,9 +73,5 @@ class YtdlpProbe(Probe):
         )
 
     async def run(self, ctx: CheckContext) -> None:
-        loop = asyncio.get_running_loop()
-        fetch = gate_fetch_for_thread(ctx, loop, timeout=max(1.0, ctx.scope.time_left()))
-        outcome = await ctx.ytdlp.run(ctx.final_url, fetch, ctx.platform.ytdlp_extractors)
-        ctx.findings.extend(outcome.findings)
-        if outcome.duration is not None:
-            ctx.extra["ytdlp_duration"] = outcome.duration
+        assert ctx.platform is not None
+        ctx.findings.extend(await ytdlp_findings(ctx, ctx.final_url, ctx.platform, self.name))

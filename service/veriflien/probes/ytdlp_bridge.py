@@ -628,7 +628,7 @@ ERROR_PATTERNS: tuple[_Pattern, ...] = (
         "ytdlp_age_gate",
         "The video sits behind an age check: it is typically public content that any "
         "signed-in adult can watch.",
-        Verdict.LOGIN_REQUIRED,
+        Verdict.PUBLIC,  # never "login required": an adult account is all it takes
         Strength.MEDIUM,
     ),
     _p(

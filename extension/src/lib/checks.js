@@ -1,0 +1,153 @@
+// Talking to the configured Vérif'Lien instance — the only server this extension ever contacts.
+// POST /api/v1/checks (streamed as server-sent events) and POST /api/v1/sheet. No cookies, no
+// referrer, no redirects followed (a redirect would resend the link to another address).
+import { ext } from "./api.js";
+import { answerLang, instancePattern } from "./settings.js";
+
+const CHECK_TIMEOUT_MS = 90_000;
+
+export class InstanceError extends Error {
+  /** kind: "permission" | "network" | "auth" | "busy" | "http" | "incomplete" */
+  constructor(kind, status = 0, detail = "") {
+    super(`${kind} ${status} ${detail}`.trim());
+    this.kind = kind;
+    this.status = status;
+    this.detail = detail;
+  }
+}
+
+function endpoint(instance, path) {
+  return `${instance.replace(/\/+$/, "")}${path}`;
+}
+
+function headers(settings, extra) {
+  const all = { ...extra };
+  if (settings.apiKey) all.Authorization = `Bearer ${settings.apiKey}`;
+  return all;
+}
+
+async function post(settings, path, body, accept, signal) {
+  const granted = await ext.permissions.contains({ origins: [instancePattern(settings.instance)] });
+  if (!granted) throw new InstanceError("permission");
+  let response;
+  try {
+    response = await fetch(endpoint(settings.instance, path), {
+      method: "POST",
+      headers: headers(settings, { "Content-Type": "application/json", Accept: accept }),
+      body: JSON.stringify(body),
+      credentials: "omit",
+      cache: "no-store",
+      redirect: "error",
+      referrerPolicy: "no-referrer",
+      signal,
+    });
+  } catch (error) {
+    throw new InstanceError("network", 0, error?.name === "AbortError" ? "timeout" : "");
+  }
+  if (response.status === 401 || response.status === 403) {
+    throw new InstanceError("auth", response.status);
+  }
+  if (response.status === 429) throw new InstanceError("busy", 429);
+  if (!response.ok) {
+    let detail = "";
+    try {
+      detail = (await response.json())?.error?.code ?? "";
+    } catch {
+      // not JSON: the status says enough
+    }
+    throw new InstanceError("http", response.status, String(detail).slice(0, 80));
+  }
+  return response;
+}
+
+/** Splits a text/event-stream body into {event, data} messages (WHATWG HTML §9.2.6). */
+export async function* readEvents(body) {
+  const reader = body.getReader();
+  const decoder = new TextDecoder();
+  let buffer = "";
+  for (;;) {
+    const { value, done } = await reader.read();
+    buffer += decoder.decode(value ?? new Uint8Array(), { stream: !done });
+    buffer = buffer.replace(/\r\n?/g, "\n");
+    let end;
+    while ((end = buffer.indexOf("\n\n")) !== -1) {
+      const block = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      let event = "message";
+      const data = [];
+      for (const line of block.split("\n")) {
+        if (line.startsWith(":")) continue;
+        const colon = line.indexOf(":");
+        const field = colon === -1 ? line : line.slice(0, colon);
+        const raw = colon === -1 ? "" : line.slice(colon + 1).replace(/^ /, "");
+        if (field === "event") event = raw;
+        else if (field === "data") data.push(raw);
+      }
+      if (data.length) yield { event, data: data.join("\n") };
+    }
+    if (done) return;
+  }
+}
+
+/**
+ * Runs one check. onProgress receives each `progress` event's data; the promise resolves with
+ * the result document. The instance fetches the link; this browser never does.
+ */
+export async function runCheck(settings, url, { onProgress = () => {}, signal } = {}) {
+  const timeout = AbortSignal.timeout(CHECK_TIMEOUT_MS);
+  const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
+  const body = {
+    url,
+    lang: answerLang(settings),
+    country: settings.country,
+    minor: Boolean(settings.minor),
+  };
+  const response = await post(settings, "/api/v1/checks", body, "text/event-stream", combined);
+  const type = response.headers.get("Content-Type") || "";
+  if (!type.includes("text/event-stream")) {
+    // An instance (or a proxy) that does not stream still answers with the whole document.
+    try {
+      return await response.json();
+    } catch {
+      throw new InstanceError("incomplete");
+    }
+  }
+  try {
+    for await (const { event, data } of readEvents(response.body)) {
+      const parsed = JSON.parse(data);
+      if (event === "progress") onProgress(parsed);
+      else if (event === "result") return parsed;
+    }
+  } catch (error) {
+    if (error instanceof InstanceError) throw error;
+    throw new InstanceError("incomplete", 0, error?.name === "AbortError" ? "timeout" : "");
+  }
+  throw new InstanceError("incomplete");
+}
+
+/** The printable evidence sheet for a result, as HTML text (rendered by the instance). */
+export async function fetchSheet(settings, result) {
+  const lang = answerLang(settings);
+  const response = await post(
+    settings,
+    `/api/v1/sheet?lang=${encodeURIComponent(lang)}`,
+    result,
+    "text/html",
+    AbortSignal.timeout(30_000),
+  );
+  return response.text();
+}
+
+// The sheet is opened from a blob: URL, which takes this extension's origin. It is the
+// instance's own HTML (inline styles, no script) and is served with a strict CSP; a blob carries
+// no headers, so the same policy is written into the document itself before anything else.
+const SHEET_CSP =
+  "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'";
+
+export function sheetBlobUrl(html) {
+  const meta = `<meta http-equiv="Content-Security-Policy" content="${SHEET_CSP}">`;
+  const guarded = /<head[^>]*>/i.test(html)
+    ? html.replace(/<head[^>]*>/i, (head) => `${head}${meta}`)
+    : `${meta}${html}`;
+  return URL.createObjectURL(new Blob([guarded], { type: "text/html;charset=utf-8" }));
+}

@@ -1,0 +1,51 @@
+// The one i18n helper: every visible string lives in _locales/<lang>/messages.json. HTML carries
+// data-i18n (text), data-i18n-placeholder, data-i18n-title and data-i18n-aria-label attributes;
+// localize() fills them. Text is always set with textContent, never parsed as HTML.
+//
+// browser.i18n follows the browser's language only. When the person picks another language in
+// the options (to match the answers of the service), useLanguage() loads that locale's own
+// messages.json from the extension package; browser.i18n stays the fallback.
+import { ext } from "./api.js";
+
+let chosen = null; // {lang, messages} once useLanguage() loaded a locale
+
+export async function useLanguage(lang) {
+  chosen = null;
+  if (!/^[a-z]{2}$/.test(lang ?? "")) return;
+  try {
+    const response = await fetch(ext.runtime.getURL(`_locales/${lang}/messages.json`));
+    chosen = { lang, messages: await response.json() };
+  } catch {
+    chosen = null; // the browser's language then
+  }
+}
+
+export function t(key, substitutions) {
+  const list = substitutions === undefined ? [] : [].concat(substitutions).map(String);
+  const entry = chosen?.messages?.[key];
+  if (entry && typeof entry.message === "string") {
+    return entry.message.replace(/\$(\d)/g, (_, n) => list[Number(n) - 1] ?? "");
+  }
+  const text = ext.i18n.getMessage(key, list.length ? list : undefined);
+  return text || key; // a missing message shows its key, which a test then catches
+}
+
+const ATTRIBUTES = {
+  "data-i18n-placeholder": "placeholder",
+  "data-i18n-title": "title",
+  "data-i18n-aria-label": "aria-label",
+};
+
+export function localize(root = document) {
+  if (root === document) {
+    document.documentElement.lang = chosen?.lang ?? (ext.i18n.getUILanguage() || "fr").split(/[-_]/)[0];
+  }
+  for (const element of root.querySelectorAll("[data-i18n]")) {
+    element.textContent = t(element.dataset.i18n);
+  }
+  for (const [attribute, target] of Object.entries(ATTRIBUTES)) {
+    for (const element of root.querySelectorAll(`[${attribute}]`)) {
+      element.setAttribute(target, t(element.getAttribute(attribute)));
+    }
+  }
+}

@@ -1,0 +1,36 @@
+// Finding the links in a piece of text (a selection on a page, or what was pasted from an SMS).
+// The links are only ever sent, as text, to the configured instance: nothing here opens them.
+
+export const MAX_LINKS = 5; // one check per link; a selection rarely holds more than a few
+export const MAX_URL_LENGTH = 4096; // the service refuses longer links
+
+// http(s) links, and bare "www." or "youtu.be/…"-style addresses as people paste them from SMS.
+const URL_PATTERN =
+  /\bhttps?:\/\/[^\s<>"'`«»“”‘’]+|\b(?:www\.)?[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,24}\/[^\s<>"'`«»“”‘’]*/gi;
+const TRAILING = /[.,;:!?)\]}>'"»”’]+$/;
+
+export function extractLinks(text, max = MAX_LINKS) {
+  const found = [];
+  for (const match of String(text ?? "").matchAll(URL_PATTERN)) {
+    let link = match[0].replace(TRAILING, "");
+    // Keep a closing parenthesis that belongs to the link (Wikipedia-style addresses).
+    if (match[0].startsWith(link) && link.includes("(") && match[0][link.length] === ")") {
+      link += ")";
+    }
+    if (!/^https?:\/\//i.test(link)) {
+      const before = match.index > 0 ? text[match.index - 1] : "";
+      if (before === "@" || before === "/") continue; // part of an e-mail or a longer address
+      link = `https://${link}`;
+    }
+    if (link.length > MAX_URL_LENGTH || found.includes(link)) continue;
+    found.push(link);
+    if (found.length >= max) break;
+  }
+  return found;
+}
+
+/** A link as given by the browser for a right-clicked <a>: kept as is when it is http(s). */
+export function linkFromMenu(linkUrl) {
+  const link = String(linkUrl ?? "").trim();
+  return /^https?:\/\//i.test(link) && link.length <= MAX_URL_LENGTH ? [link] : [];
+}

@@ -1,0 +1,33 @@
+// The toolbar popup: paste a link received outside the browser (SMS, messaging app) and have it
+// checked without opening it. The background opens the result page.
+import { ext } from "./lib/api.js";
+import { localize, t, useLanguage } from "./lib/i18n.js";
+import { extractLinks } from "./lib/links.js";
+import { answerLang, instanceLabel, loadSettings } from "./lib/settings.js";
+
+const form = document.getElementById("paste-form");
+const input = document.getElementById("paste");
+const status = document.getElementById("popup-status");
+
+loadSettings().then(async (settings) => {
+  await useLanguage(answerLang(settings));
+  localize();
+  document.getElementById("instance-label").textContent = instanceLabel(settings.instance);
+});
+
+form.addEventListener("submit", async (event) => {
+  event.preventDefault();
+  if (!extractLinks(input.value).length) {
+    status.textContent = t("popupNoLink");
+    input.focus();
+    return;
+  }
+  status.textContent = t("popupOpening");
+  const answer = await ext.runtime.sendMessage({ type: "check-text", text: input.value });
+  if (answer?.ok) {
+    input.value = ""; // the link is not kept here
+    window.close();
+  } else {
+    status.textContent = t("errorNetwork");
+  }
+});

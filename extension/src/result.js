@@ -1,0 +1,304 @@
+// The result page: checks each link through the configured instance, shows the progress, then
+// the verdict, what it means, what to do and who can help. The checked link is only ever shown
+// as text: it is never a hyperlink, never loaded, previewed or embedded here.
+import { ext } from "./lib/api.js";
+import { fetchSheet, InstanceError, runCheck, sheetBlobUrl } from "./lib/checks.js";
+import { localize, t, useLanguage } from "./lib/i18n.js";
+import { verdictIcon } from "./lib/icons.js";
+import { answerLang, instanceLabel, loadSettings } from "./lib/settings.js";
+
+// Verdict -> tone. The tone only picks calm colours; an icon and the verdict in words always say
+// the same thing, so colour is never the only signal (WCAG 1.4.1).
+const TONES = {
+  public: "attention",
+  unlisted: "attention",
+  private: "reassuring",
+  removed: "reassuring",
+  incomplete: "reassuring",
+  login_required: "neutral",
+  no_video: "reassuring",
+  suspicious: "attention",
+  unreachable: "neutral",
+  refused: "neutral",
+  invalid_url: "neutral",
+  unknown: "neutral",
+};
+const KINDS = ["platform", "authority", "support", "prevention"];
+const PROBES = ["fetch", "platform", "page", "oembed", "embed", "media", "ytdlp"];
+
+function el(tag, attributes = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) {
+    if (value === undefined || value === null || value === false) continue;
+    if (name === "class") node.className = value;
+    else if (name === "text") node.textContent = value;
+    else node.setAttribute(name, value === true ? "" : value);
+  }
+  for (const child of children) if (child) node.append(child);
+  return node;
+}
+
+/** Only https destinations from the instance's catalogue become clickable report links. */
+function safeHref(url) {
+  try {
+    return new URL(url).protocol === "https:" ? url : null;
+  } catch {
+    return null;
+  }
+}
+
+function telHref(phone) {
+  const digits = String(phone).replace(/[^\d+]/g, "");
+  return digits ? `tel:${digits}` : null;
+}
+
+function linkButton(href, label, className) {
+  return el("a", {
+    class: `button ${className}`,
+    href,
+    target: "_blank",
+    rel: "noopener noreferrer",
+    referrerpolicy: "no-referrer",
+    text: label,
+  });
+}
+
+function phoneButton(phone) {
+  const href = telHref(phone);
+  return href ? el("a", { class: "button button-call", href, text: t("callNumber", [phone]) }) : null;
+}
+
+function renderProgress(list, event) {
+  if (event?.event !== "probe" || typeof event.probe !== "string") return;
+  const name = PROBES.includes(event.probe) ? t(`probe_${event.probe}`) : t("probeOther");
+  let item = list.querySelector(`[data-probe="${CSS.escape(event.probe)}"]`);
+  if (!item) {
+    item = el("li", { "data-probe": event.probe });
+    list.append(item);
+  }
+  const status = ["started", "done", "failed", "error"].includes(event.status) ? event.status : "done";
+  item.dataset.status = status;
+  item.textContent = `${name} — ${t(`status_${status}`)}`;
+}
+
+function renderReportLinks(links, skipKinds) {
+  const section = el("section", { class: "help" }, el("h3", { text: t("helpHeading") }));
+  const kinds = [];
+  for (const link of links) {
+    if (KINDS.includes(link.kind) && !kinds.includes(link.kind) && !skipKinds.includes(link.kind)) {
+      kinds.push(link.kind);
+    }
+  }
+  for (const kind of kinds) {
+    const group = el("div", { class: "help-group", "data-kind": kind }, el("h4", { text: t(`kind_${kind}`) }));
+    const list = el("ul", { class: "report-links" });
+    for (const link of links.filter((l) => l.kind === kind)) {
+      const href = link.url ? safeHref(link.url) : null;
+      const actions = el(
+        "div",
+        { class: "actions" },
+        link.phone ? phoneButton(link.phone) : null,
+        href ? linkButton(href, t(kind === "platform" ? "reportOnSite" : "openSite"), "button-site") : null,
+      );
+      list.append(
+        el(
+          "li",
+          { class: "report-link", "data-name": link.name },
+          el("strong", { text: link.name }),
+          link.why ? el("p", { text: link.why }) : null,
+          actions,
+          link.status === "unconfirmed" ? el("p", { class: "small", text: t("addressUnconfirmed") }) : null,
+        ),
+      );
+    }
+    group.append(list);
+    section.append(group);
+  }
+  return section;
+}
+
+function renderPrevention(prevention) {
+  if (!prevention || !prevention.name) return null;
+  const href = prevention.url ? safeHref(prevention.url) : null;
+  return el(
+    "aside",
+    { class: "prevention" },
+    el("h3", { text: t("preventionHeading") }),
+    prevention.text ? el("p", { text: prevention.text }) : null,
+    el(
+      "div",
+      { class: "actions" },
+      prevention.phone ? phoneButton(prevention.phone) : null,
+      href ? linkButton(href, `${t("openSite")} (${prevention.name})`, "button-site") : null,
+    ),
+  );
+}
+
+function renderEvidence(settings, result) {
+  const status = el("p", { class: "small", role: "status" });
+  const button = el("button", { type: "button", class: "button button-primary", text: t("sheetButton") });
+  button.addEventListener("click", async () => {
+    button.disabled = true;
+    status.textContent = t("sheetPreparing");
+    try {
+      const url = sheetBlobUrl(await fetchSheet(settings, result));
+      const opener = el("a", { href: url, target: "_blank", rel: "noopener" });
+      document.body.append(opener);
+      opener.click();
+      opener.remove();
+      status.textContent = t("sheetOpened");
+      setTimeout(() => URL.revokeObjectURL(url), 5 * 60 * 1000);
+    } catch (error) {
+      status.textContent = errorText(error);
+    } finally {
+      button.disabled = false;
+    }
+  });
+  return el(
+    "section",
+    { class: "evidence" },
+    el("h3", { text: t("sheetHeading") }),
+    el("p", { text: t("sheetExplain") }),
+    button,
+    status,
+  );
+}
+
+function renderDetails(result) {
+  const list = el("ul", { class: "findings" });
+  for (const finding of result.findings ?? []) {
+    list.append(el("li", { text: `${finding.detail ?? finding.code}` }));
+  }
+  const facts = el("dl");
+  const add = (key, value) => {
+    if (value === null || value === undefined || value === "") return;
+    facts.append(el("dt", { text: t(key) }), el("dd", { class: "link-text", text: String(value) }));
+  };
+  add("detailFinalUrl", result.final_url !== result.url ? result.final_url : null);
+  add("detailRedirects", Array.isArray(result.redirects) ? result.redirects.length : null);
+  add("detailPlatform", result.platform?.name);
+  add("detailCheckedAt", result.checked_at);
+  return el("details", { class: "technical" }, el("summary", { text: t("detailsHeading") }), facts, list);
+}
+
+function renderResult(card, settings, result) {
+  const verdict = Object.hasOwn(TONES, result.verdict) ? result.verdict : "unknown";
+  const tone = TONES[verdict];
+  const advice = result.advice ?? {};
+  const outcome = el(
+    "div",
+    { class: "outcome" },
+    el(
+      "div",
+      { class: "verdict", "data-verdict": verdict, "data-tone": tone },
+      verdictIcon(verdict),
+      el(
+        "span",
+        { class: "verdict-text" },
+        el("span", { class: "small", text: t("verdictLabel") }),
+        el("strong", { class: "verdict-name", text: t(`verdict_${verdict}`) }),
+        result.confidence ? el("span", { class: "small", text: t(`confidence_${result.confidence}`) }) : null,
+      ),
+    ),
+    advice.headline ? el("h3", { class: "headline", text: advice.headline }) : null,
+    advice.summary ? el("p", { class: "summary", text: advice.summary }) : null,
+    advice.reassurance ? el("p", { class: "reassurance", text: advice.reassurance }) : null,
+  );
+  if (Array.isArray(advice.steps) && advice.steps.length) {
+    const steps = el("ol", { class: "steps" });
+    for (const step of advice.steps) steps.append(el("li", { text: step }));
+    outcome.append(el("section", { class: "next" }, el("h3", { text: t("stepsHeading") }), steps));
+  }
+  if (Array.isArray(result.report_links) && result.report_links.length) {
+    // The prevention line (suicide prevention) has its own box when the advice names it.
+    const skip = advice.prevention?.name ? ["prevention"] : [];
+    outcome.append(renderReportLinks(result.report_links, skip));
+  }
+  outcome.append(renderPrevention(advice.prevention) ?? "");
+  if (Array.isArray(advice.notes) && advice.notes.length) {
+    const notes = el("ul", { class: "notes" });
+    for (const note of advice.notes) notes.append(el("li", { text: note }));
+    outcome.append(notes);
+  }
+  outcome.append(renderEvidence(settings, result), renderDetails(result));
+  card.append(outcome);
+}
+
+function errorText(error) {
+  if (error instanceof InstanceError) {
+    switch (error.kind) {
+      case "permission":
+        return t("errorPermission");
+      case "auth":
+        return t("errorAuth");
+      case "busy":
+        return t("errorBusy");
+      case "http":
+        return t("errorHttp", [String(error.status)]);
+      case "incomplete":
+        return t("errorIncomplete");
+      default:
+        return t("errorNetwork");
+    }
+  }
+  return t("errorNetwork");
+}
+
+async function checkOne(card, settings, link) {
+  card.querySelector(".outcome, .problem")?.remove();
+  const progress = card.querySelector(".progress");
+  progress.replaceChildren();
+  card.dataset.state = "running";
+  card.setAttribute("aria-busy", "true");
+  const waiting = el("p", { class: "waiting", role: "status", text: t("checking") });
+  card.append(waiting);
+  try {
+    const result = await runCheck(settings, link, { onProgress: (event) => renderProgress(progress, event) });
+    renderResult(card, settings, result);
+    card.dataset.state = "done";
+  } catch (error) {
+    const retry = el("button", { type: "button", class: "button", text: t("retry") });
+    retry.addEventListener("click", () => checkOne(card, settings, link));
+    card.append(el("div", { class: "problem", role: "alert" }, el("p", { text: errorText(error) }),
+      el("p", { class: "small", text: t("linkStillNotOpened") }), retry));
+    card.dataset.state = "error";
+  } finally {
+    waiting.remove();
+    card.removeAttribute("aria-busy");
+  }
+}
+
+function checkCard(link, index, total) {
+  return el(
+    "section",
+    { class: "card", "data-index": String(index) },
+    el("h2", { text: total > 1 ? t("checkedLinkN", [String(index + 1), String(total)]) : t("checkedLink") }),
+    el("p", { class: "checked-link" }, el("span", { class: "link-text", text: link })),
+    el("ul", { class: "progress", "aria-live": "polite" }),
+  );
+}
+
+async function pendingLinks() {
+  const key = `check:${location.hash.slice(1)}`;
+  const stored = await ext.storage.session.get(key);
+  const links = stored[key]?.links;
+  return Array.isArray(links) ? links.filter((l) => typeof l === "string") : [];
+}
+
+async function main() {
+  const settings = await loadSettings();
+  await useLanguage(answerLang(settings));
+  localize();
+  document.getElementById("instance-label").textContent = instanceLabel(settings.instance);
+  const links = await pendingLinks();
+  if (!links.length) {
+    document.getElementById("empty").hidden = false;
+    return;
+  }
+  const container = document.getElementById("checks");
+  const cards = links.map((link, i) => checkCard(link, i, links.length));
+  container.append(...cards);
+  for (const [i, link] of links.entries()) await checkOne(cards[i], settings, link);
+}
+
+main();
