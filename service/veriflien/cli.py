@@ -203,7 +203,16 @@ def render_text(doc: dict, lang: str) -> str:
         lines.extend(textwrap.wrap(advice["summary"], 78))
     for step in advice.get("steps", [])[:8]:
         lines.extend(textwrap.wrap(step, 76, initial_indent="- ", subsequent_indent="  "))
-    for link in doc.get("report_links", [])[:6]:
+    links = [link for link in doc.get("report_links", []) if link.get("kind") != "prevention"]
+    for link in links[:6]:
         where = link.get("url") or link.get("phone") or ""
         lines.append(f"  → {link.get('name')}: {where}")
+    # The prevention line (3114 in France) closes every answer, whatever else was cut.
+    prevention = advice.get("prevention") or {}
+    if prevention.get("name"):
+        where = prevention.get("phone") or prevention.get("url") or ""
+        lines.append("")
+        lines.extend(
+            textwrap.wrap(f"{prevention['name']} — {where}. {prevention.get('text', '')}", 78)
+        )
     return "\n".join(lines)

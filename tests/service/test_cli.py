@@ -61,6 +61,7 @@ def test_check_prints_a_french_verdict_by_default(cli_env) -> None:
     assert proc.returncode == 0, proc.stderr
     assert "Verdict :" in proc.stdout
     assert "confiance" in proc.stdout
+    assert "3114" in proc.stdout  # the prevention line closes every answer
     assert_no_traceback(proc)
 
 
