@@ -4,6 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8080
+LOAD_CHECKS ?= 20000
 
 .PHONY: run test lint format bench extension clean
 
@@ -33,6 +34,7 @@ format: $(VENV)/.test-deps
 
 bench: $(VENV)/.test-deps ## prints figures; never part of `make test`
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/load.py --checks $(LOAD_CHECKS)
 
 extension: ## builds dist/veriflien-chromium.zip and dist/veriflien-firefox.zip (unsigned)
 	node extension/build.mjs

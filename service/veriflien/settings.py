@@ -69,6 +69,13 @@ SETTINGS: tuple[Setting, ...] = (
         "Bytes of media containers read per check, whatever the file size (range requests).",
     ),
     Setting("max_header_bytes", int, 16 * 1024, "Largest response header line or field accepted."),
+    Setting(
+        "max_requests_per_check",
+        int,
+        200,
+        "Outbound requests one check may make (all probes, yt-dlp included): a file built to need "
+        "thousands of tiny range reads cannot turn one check into a request flood.",
+    ),
     Setting("allowed_ports", list, ["80", "443"], "Ports outbound URLs may use (comma-separated)."),
     Setting(
         "resolve",
@@ -212,6 +219,7 @@ class Settings:
     max_check_bytes: int = 8 * 1024 * 1024
     media_budget_bytes: int = 512 * 1024
     max_header_bytes: int = 16 * 1024
+    max_requests_per_check: int = 200
     allowed_ports: list[str] = field(default_factory=lambda: ["80", "443"])
     resolve: list[str] = field(default_factory=list)
     ca_bundle: str = ""
@@ -292,6 +300,7 @@ def _validated(settings: Settings) -> Settings:
         "ytdlp_workers",
         "max_concurrent_checks",
         "max_header_bytes",
+        "max_requests_per_check",
     ):
         if getattr(settings, name) < 1:
             raise SettingsError(f"{SETTINGS_BY_NAME[name].env}: must be at least 1")

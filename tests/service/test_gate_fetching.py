@@ -171,3 +171,19 @@ async def test_concurrent_checks_do_not_block_each_other(aiohttp_client, setting
     assert (await fast.json())["verdict"] != "unreachable"
     assert not slow.done()  # the silent server is still holding its own check
     assert (await (await slow).json())["verdict"] == "unreachable"
+
+
+async def test_per_check_request_budget_stops_a_request_flood(settings) -> None:
+    gate = Gate(settings.with_overrides(max_requests_per_check=3))
+    await gate.start()
+    try:
+        scope = gate.new_scope()
+        for _ in range(3):
+            await gate.fetch("https://videos.example.com/ok", scope)
+        with pytest.raises(BudgetExhausted) as info:
+            await gate.fetch("https://videos.example.com/ok", scope)
+        assert info.value.reason == "request_budget"
+        # A new check starts with a fresh budget.
+        await gate.fetch("https://videos.example.com/ok", gate.new_scope())
+    finally:
+        await gate.close()

@@ -377,6 +377,10 @@ class Gate:
             raise BudgetExhausted("deadline", "The check ran out of time.")
         if scope.bytes_left <= 0:
             raise BudgetExhausted("byte_budget", "The check read as much as it is allowed to.")
+        if scope.requests >= self.settings.max_requests_per_check:
+            raise BudgetExhausted(
+                "request_budget", "The check made as many requests as it is allowed to."
+            )
         request_headers = CIMultiDict(
             {
                 "Accept": "text/html,application/xhtml+xml,application/json;q=0.9,*/*;q=0.8",
