@@ -42,7 +42,20 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
-from run import DELAY, KINDS, ROOT, Fake, cpu_seconds, free_port, machine, pct, peak_rss_of, say
+from run import (
+    DELAY,
+    KINDS,
+    ROOT,
+    Fake,
+    cpu_seconds,
+    free_port,
+    machine,
+    mib,
+    pct,
+    peak_rss_of,
+    proc_status_kib,
+    say,
+)
 
 RESULTS = ROOT / "bench" / "results" / "load-latest.json"
 WINDOW = 5000  # RSS is compared at the end of the first and of the last WINDOW checks
@@ -78,14 +91,8 @@ def pooled_urls(count: int, offset: int, seed: int = 8) -> tuple[list[str], floa
 
 
 def vm_rss(pid: int) -> int | None:
-    """Current resident set (KiB) of a live process, from /proc (Linux)."""
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    except OSError:
-        return None
-    return None
+    """Current resident set (KiB) of a live process."""
+    return proc_status_kib(pid, "VmRSS")
 
 
 def service_env(fake: Fake, cache_on: bool, workdir: Path) -> dict[str, str]:
@@ -323,10 +330,6 @@ async def report_progress(name: str, count: int, done: Any) -> None:
 
 
 # --------------------------------------------------------------------------- report
-
-
-def mib(kib: int | None) -> str:
-    return "n/a" if kib is None else f"{kib / 1024:.0f} MiB"
 
 
 def table(phases: dict[str, dict[str, Any]]) -> str:

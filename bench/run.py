@@ -99,15 +99,19 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def peak_rss_of(pid: int) -> int | None:
-    """VmHWM (peak resident set, KiB) of a live process, from /proc (Linux)."""
+def proc_status_kib(pid: int, field: str) -> int | None:
+    """A KiB field of a live process's /proc status (Linux): VmHWM (peak RSS), VmRSS (current)."""
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
+            if line.startswith(f"{field}:"):
                 return int(line.split()[1])
     except OSError:
         return None
     return None
+
+
+def peak_rss_of(pid: int) -> int | None:
+    return proc_status_kib(pid, "VmHWM")
 
 
 def cpu_seconds(pid: int) -> float | None:
