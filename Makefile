@@ -6,7 +6,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8080
 LOAD_CHECKS ?= 20000
 
-.PHONY: run test lint format bench extension clean
+.PHONY: run test test-real lint format bench extension clean
 
 $(BIN)/veriflien: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,9 @@ run: $(BIN)/veriflien ## serve on http://127.0.0.1:8080 with embedded defaults
 
 test: $(VENV)/.test-deps ## the whole suite
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test-real: $(VENV)/.test-deps ## replays ../shared/real (recorded platform answers, real media)
+	VERIFLIEN_REAL_TESTS=1 $(BIN)/python -m pytest tests/real $(PYTEST_ARGS)
 
 lint: $(VENV)/.test-deps
 	$(BIN)/ruff check service tests bench

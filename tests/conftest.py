@@ -4,6 +4,7 @@ in-process API client whose every response is validated against the OpenAPI docu
 from __future__ import annotations
 
 import asyncio
+import os
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -16,6 +17,10 @@ from fakes.platform import FakePlatform
 from openapi_check import documented_paths, validate_response
 from veriflien.app import create_app
 from veriflien.settings import Settings
+
+
+# The replays of ../shared/real run only through `make test-real` (see tests/real/conftest.py).
+collect_ignore = [] if os.environ.get("VERIFLIEN_REAL_TESTS") == "1" else ["real"]
 
 
 @pytest.fixture(scope="session")
