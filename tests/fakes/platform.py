@@ -35,6 +35,8 @@ HOSTS = (
     "player.vimeo.com",
     "www.dailymotion.com",
     "graphql.api.dailymotion.com",
+    "api.dailymotion.com",
+    "consent.youtube.com",
     "bit.ly",
     "tinyurl.com",
     "videos.example.com",

@@ -267,7 +267,7 @@ def test_youtube_401_is_never_read_as_private(catalogue: Catalogue) -> None:
     assert youtube is not None
     rule = youtube.oembed_rule(401, '{"error": "Unauthorized"}')
     assert rule is not None and rule.supports == "possibly_public"
-    assert rule.to_finding().supports is not Verdict.PRIVATE
+    assert rule.to_finding("oembed").supports is not Verdict.PRIVATE
 
 
 def test_youtube_oembed_meanings(catalogue: Catalogue) -> None:
@@ -277,8 +277,8 @@ def test_youtube_oembed_meanings(catalogue: Catalogue) -> None:
     assert ok is not None and ok.supports == "public" and ok.strength == "medium"
     assert "unlisted" in ok.detail  # it cannot tell public from unlisted, and says so
     private = youtube.oembed_rule(403)
-    assert private is not None and private.to_finding().supports is Verdict.PRIVATE
-    assert private.to_finding().strength is Strength.MEDIUM
+    assert private is not None and private.to_finding("oembed").supports is Verdict.PRIVATE
+    assert private.to_finding("oembed").strength is Strength.MEDIUM
     for status in (400, 404):
         gone = youtube.oembed_rule(status)
         assert gone is not None and gone.supports == "removed"
@@ -324,48 +324,8 @@ def test_oembed_url_percent_encodes_the_link(catalogue: Catalogue) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
-# Page markers
+# Page markers (YouTube's player data: tests/unit/test_platform_states.py)
 # ---------------------------------------------------------------------------------------------
-
-
-def test_youtube_player_markers(catalogue: Catalogue) -> None:
-    youtube = catalogue.get("youtube")
-    assert youtube is not None
-    ok = '{"playabilityStatus":{"status":"OK","playableInEmbed":true},"isUnlisted":true}'
-    assert youtube.marker_hits("playable", ok)
-    assert youtube.marker_hits("unlisted", ok)
-    assert not youtube.marker_hits("private", ok)
-    private = '"playabilityStatus":{"status":"LOGIN_REQUIRED","reason":"Private video"}'
-    assert youtube.marker_hits("private", private)
-    assert youtube.marker_hits("login", private)
-    gone = '"playabilityStatus":{"status":"ERROR","reason":"Video unavailable"}'
-    assert youtube.marker_hits("removed", gone)
-    assert youtube.marker_hits("unplayable", '"playabilityStatus":{"status":"UNPLAYABLE"}')
-
-
-def test_youtube_bot_check_is_login_not_private(catalogue: Catalogue) -> None:
-    youtube = catalogue.get("youtube")
-    assert youtube is not None
-    page = (
-        '"playabilityStatus":{"status":"LOGIN_REQUIRED",'
-        '"reason":"Sign in to confirm you\u2019re not a bot"}'
-    )
-    assert youtube.marker_hits("login", page)
-    assert youtube.marker_hits("private", page) == []
-
-
-def test_an_uploader_cannot_fake_a_private_marker(catalogue: Catalogue) -> None:
-    """A public video titled to look private must not produce private/removed evidence."""
-    youtube = catalogue.get("youtube")
-    assert youtube is not None
-    title = 'This video is private \\"reason\\":\\"Private video\\" Video unavailable'
-    page = (
-        f"<title>{title} - YouTube</title>"
-        f'{{"videoDetails":{{"title":"{title}"}},"playabilityStatus":{{"status":"OK"}}}}'
-    )
-    assert youtube.marker_hits("private", page) == []
-    assert youtube.marker_hits("removed", page) == []
-    assert youtube.marker_hits("playable", page)
 
 
 def test_tiktok_private_status_codes(catalogue: Catalogue) -> None:
