@@ -168,9 +168,10 @@ def test_systemd_unit_is_hardened(unit: str) -> None:
 def test_selftest_runs_daily_everywhere() -> None:
     timer = (DEPLOY / "veriflien-selftest.timer").read_text()
     assert "OnCalendar=daily" in timer and "Persistent=true" in timer
-    assert "ExecStart=/opt/veriflien/bin/veriflien selftest" in (
-        DEPLOY / "veriflien-selftest.service"
-    ).read_text()
+    assert (
+        "ExecStart=/opt/veriflien/bin/veriflien selftest"
+        in (DEPLOY / "veriflien-selftest.service").read_text()
+    )
     script = (DEPLOY / "install-debian.sh").read_text()
     assert "systemctl enable --now veriflien-selftest.timer" in script
     cron = next(doc for _n, doc in _k8s_resources() if doc["kind"] == "CronJob")
