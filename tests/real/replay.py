@@ -155,6 +155,8 @@ class Case:
         """The link a person would check for this case."""
         if self.derived == "consent-redirect":
             return "https://www.youtube.com/watch?v=dQw4w9WgXcQ"
+        if self.derived == "embed-page":
+            return next(ex.url for ex in self.exchanges if ex.path.startswith("/embed/"))
         for ex in self.exchanges:
             if ex.method == "GET" and not ex.is_oembed and not ex.host.startswith(_API_HOSTS):
                 url = re.sub(r"[?&]pbj=1\b", "", ex.url)
@@ -222,6 +224,8 @@ def variants(cases: Iterable[Case]) -> list[Case]:
 
     consent-redirect: from a European server, www.youtube.com/watch answers 302 to the recorded
     consent interstitial (the recording holds only the interstitial itself).
+    embed-page: the link is the recorded embed page (youtube.com/embed/ID) rather than the watch
+    page; the check then sees only what the embed page says.
     """
     out: list[Case] = []
     for case in cases:
@@ -230,6 +234,11 @@ def variants(cases: Iterable[Case]) -> list[Case]:
             derived = Case(case.platform, case.name, case.true_state, case.ambiguous)
             derived.exchanges = list(case.exchanges)
             derived.derived = "consent-redirect"
+            out.append(derived)
+        if any(ex.method == "GET" and ex.path.startswith("/embed/") for ex in case.exchanges):
+            derived = Case(case.platform, case.name, case.true_state, case.ambiguous)
+            derived.exchanges = [ex for ex in case.exchanges if not ex.path.startswith("/watch")]
+            derived.derived = "embed-page"
             out.append(derived)
     return out
 

@@ -13,7 +13,7 @@ import pytest
 
 from fakes import youtube_shapes as shapes
 from veriflien.platforms import Catalogue, default_catalogue
-from veriflien.platforms.evidence import consent_wall, find_objects, state_findings
+from veriflien.platforms.evidence import consent_wall, find_objects
 from veriflien.result import Strength, Verdict
 
 
@@ -37,9 +37,7 @@ def _watch_page(playability: dict, unlisted: bool | None = False, description: s
 def _codes(catalogue: Catalogue, platform_id: str, document: str) -> dict[str, tuple]:
     platform = catalogue.get(platform_id)
     assert platform is not None
-    return {
-        f.code: (f.supports, f.strength) for f in state_findings(platform.states, document, "page")
-    }
+    return {f.code: (f.supports, f.strength) for f in platform.state_findings(document, "page")}
 
 
 WHAT_IT_MEANS = {
@@ -160,3 +158,39 @@ def test_instagram_public_account(catalogue) -> None:
     assert "platform_public" in _codes(catalogue, "instagram", page)
     private = json.dumps({"shortcode_media": {"owner": {"is_private": True}}})
     assert _codes(catalogue, "instagram", private) == {}
+
+
+def _embed_page(player: dict, title: str = "") -> str:
+    config = {
+        "VIDEO_TITLE": title,
+        "PLAYER_VARS": {"embedded_player_response": json.dumps(player)},
+    }
+    return f"<script>ytcfg.set({json.dumps(config)});</script>"
+
+
+def test_the_embed_page_is_read_inside_the_document_it_ships(catalogue) -> None:
+    """YouTube's embed page carries its player status as a JSON document in a string (2023)."""
+    status = {"status": "ERROR", "reason": "Video unavailable"}
+    page = _embed_page({"previewPlayabilityStatus": status, "embeddedPlayerMode": "DEFAULT"})
+    assert '\\"previewPlayabilityStatus\\"' in page
+    assert _codes(catalogue, "youtube", page) == {
+        "platform_removed": (Verdict.REMOVED, Strength.STRONG)
+    }
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        '"previewPlayabilityStatus":{"status":"LOGIN_REQUIRED","reason":"Private video"}',
+        '{"previewPlayabilityStatus":{"status":"ERROR","reason":"Video unavailable"}}',
+        '"playabilityStatus":{"status":"ERROR"}',
+    ],
+)
+def test_an_uploader_title_cannot_fake_the_embedded_state(catalogue, title: str) -> None:
+    player = {"videoDetails": {"title": title}, "previewPlayabilityStatus": {"status": "OK"}}
+    page = _embed_page(player, title=title)  # the title, before and inside the document
+    assert _codes(catalogue, "youtube", page) == {
+        "platform_playable": (Verdict.PUBLIC, Strength.STRONG)
+    }
+    # Even with no status of YouTube's own, a title alone decides nothing.
+    assert _codes(catalogue, "youtube", _embed_page({"videoDetails": {}}, title=title)) == {}

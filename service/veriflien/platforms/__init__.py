@@ -30,7 +30,9 @@ from veriflien.platforms.evidence import (
     StateRule,
     host_set,
     marker_found,
+    state_findings,
 )
+from veriflien.result import Finding
 
 __all__ = [
     "EXAMPLE_STATES",
@@ -89,6 +91,8 @@ _PLATFORM_KEYS = frozenset(
         "examples",
         "ytdlp_args",
         "api",
+        "state_aliases",
+        "state_containers",
     }
 )
 _STATE_KEYS = frozenset({"object", "fields", "texts", "keys", "document"}) | {
@@ -245,6 +249,14 @@ class Platform:
         default_factory=lambda: MappingProxyType({})
     )
     api: Endpoint | None = None
+    # Other names under which the platform serves a state object (YouTube's embed page calls its
+    # player status "previewPlayabilityStatus").
+    state_aliases: Mapping[str, tuple[str, ...]] = field(
+        default_factory=lambda: MappingProxyType({})
+    )
+    # Keys whose string value is a JSON document of the platform (YouTube's embed page:
+    # "embedded_player_response"), read for state objects when the page has none of its own.
+    state_containers: tuple[str, ...] = ()
 
     # -- host -----------------------------------------------------------------------------------
 
@@ -324,6 +336,14 @@ class Platform:
             if body_rule.matches(status, body):
                 return body_rule.rule
         return self.oembed_rules.get(status, self.oembed_default)
+
+    def state_findings(self, document: str, probe: str) -> list[Finding]:
+        """What the platform's own state objects in `document` say (catalogue `states`)."""
+        if not self.states:
+            return []
+        return state_findings(
+            self.states, document, probe, self.state_aliases, self.state_containers
+        )
 
     def api_url(self, url: str) -> str | None:
         """The platform's data-API address for the video `url` points at, or None."""
@@ -648,6 +668,30 @@ def _examples(reader: _Reader, raw: Any, platform_hosts: tuple[str, ...]) -> tup
     return tuple(examples)
 
 
+def _json_keys(reader: _Reader, field: str) -> tuple[str, ...]:
+    keys = reader.strings(field)
+    for key in keys:
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.-]{0,63}", key):
+            raise reader.fail(field, f"{key!r} is not a JSON key name")
+    return keys
+
+
+def _state_aliases(reader: _Reader, raw: Any) -> Mapping[str, tuple[str, ...]]:
+    if raw is None:
+        return MappingProxyType({})
+    if not isinstance(raw, Mapping):
+        raise reader.fail("state_aliases", "must be a table {object = [other names]}")
+    sub = _Reader(reader.entry, raw, "state_aliases.")
+    out = {}
+    for name in raw:
+        names = sub.strings(name)
+        for alias in (name, *names):
+            if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.-]{0,63}", alias):
+                raise sub.fail(name, f"{alias!r} is not a JSON key name")
+        out[str(name)] = names
+    return MappingProxyType(out)
+
+
 def _ytdlp_args(reader: _Reader, raw: Any) -> Mapping[str, Mapping[str, tuple[str, ...]]]:
     """yt-dlp extractor arguments, e.g. {youtube = {player_skip = ["webpage"]}}."""
     if raw is None:
@@ -878,6 +922,8 @@ def _platform(raw: Any, index: int) -> Platform:
         examples=_examples(reader, raw.get("examples"), hosts),
         ytdlp_args=_ytdlp_args(reader, raw.get("ytdlp_args")),
         api=api,
+        state_aliases=_state_aliases(reader, raw.get("state_aliases")),
+        state_containers=_json_keys(reader, "state_containers"),
     )
 
 

@@ -37,6 +37,7 @@ __all__ = [
     "Rule",
     "StateRule",
     "consent_wall",
+    "contained_documents",
     "find_objects",
     "marker_found",
     "state_findings",
@@ -183,6 +184,35 @@ def find_objects(text: str, key: str, limit: int = MAX_OCCURRENCES) -> Iterator[
             yield value
 
 
+def contained_documents(
+    text: str, containers: Sequence[str], limit: int = MAX_OCCURRENCES
+) -> Iterator[str]:
+    """JSON documents a platform ships as the string value of a known key.
+
+    YouTube's embed page carries its player answer as `"embedded_player_response": "{...}"`. Only
+    the values of keys named in the catalogue are read this way: an uploader's title is a string
+    too, but never the value of one of the platform's own keys.
+    """
+    for container in containers:
+        if f'"{container}"' not in text:
+            continue
+        pattern = _container_pattern(container)
+        for tried, match in enumerate(pattern.finditer(text)):
+            if tried >= limit:
+                break
+            try:
+                value, _ = _DECODER.raw_decode(text, match.end() - 1)
+            except (ValueError, RecursionError):
+                continue
+            if isinstance(value, str) and len(value) <= MAX_OBJECT_CHARS:
+                yield value
+
+
+@lru_cache(maxsize=64)
+def _container_pattern(key: str) -> re.Pattern[str]:
+    return re.compile(r'(?<!\\)"' + re.escape(key) + r'"\s*:\s*"')
+
+
 def _strings(value: Any) -> Iterator[str]:
     """Every string inside a JSON value (keys excluded), iteratively and capped."""
     stack = [value]
@@ -222,12 +252,30 @@ def _matches(rule: StateRule, obj: dict[str, Any], folded: str, document: str) -
     return not rule.document or any(marker_found(m, document) for m in rule.document)
 
 
-def state_findings(rules: Sequence[StateRule], document: str, probe: str) -> list[Finding]:
+def state_findings(
+    rules: Sequence[StateRule],
+    document: str,
+    probe: str,
+    aliases: Mapping[str, Sequence[str]] | None = None,
+    containers: Sequence[str] = (),
+) -> list[Finding]:
     """The findings a platform's state objects in `document` support: the first rule that matches
-    each object decides for it (rules are read in the catalogue's order)."""
+    each object decides for it (rules are read in the catalogue's order). `aliases` names other
+    keys under which the platform serves the same object (tried in order when the key is absent);
+    `containers` are keys whose string value is a JSON document of the platform, read when the
+    page itself has no such object (see contained_documents).
+    """
     findings: list[Finding] = []
+    inner: list[str] | None = None
     for key in dict.fromkeys(r.object for r in rules):
-        obj = next(find_objects(document, key), None)
+        names = (key, *(aliases or {}).get(key, ()))
+        obj = next((o for name in names for o in find_objects(document, name)), None)
+        if obj is None and containers:
+            if inner is None:
+                inner = list(contained_documents(document, containers))
+            obj = next(
+                (o for doc in inner for name in names for o in find_objects(doc, name)), None
+            )
         if obj is None:
             continue
         folded = "\n".join(_strings(obj)).casefold()

@@ -17,7 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from yarl import URL
 
-from veriflien.platforms.evidence import consent_wall, state_findings
+from veriflien.platforms.evidence import consent_wall
 from veriflien.probes.base import CheckContext, Probe
 from veriflien.probes.fetch import is_media_type
 from veriflien.probes.page_analysis import PageAnalysis, analyse_page
@@ -107,7 +107,7 @@ class PageProbe(Probe):
         text = page.text()
         # The platform's own player data, read only on its own hosts (elsewhere it could be faked).
         state = (
-            state_findings(platform.states, text, self.name)
+            platform.state_findings(text, self.name)
             if on_platform and platform is not None and platform.states
             else []
         )

@@ -24,7 +24,6 @@ from yarl import URL
 
 from veriflien.net import GateError, Refused, Response
 from veriflien.platforms import Platform
-from veriflien.platforms.evidence import state_findings
 from veriflien.probes.base import CheckContext, Probe
 from veriflien.probes.ytdlp_bridge import Fetch, GateRefused, GateResponse
 from veriflien.result import Finding, Strength, Verdict
@@ -151,7 +150,7 @@ async def ytdlp_findings(
     findings = [Finding(probe, f.code, f.detail, f.supports, f.strength) for f in outcome.findings]
     seen = {f.code for f in findings}
     for document in adapter.documents:
-        for found in state_findings(platform.states, document, probe):
+        for found in platform.state_findings(document, probe):
             if found.code not in seen:
                 seen.add(found.code)
                 findings.append(found)
