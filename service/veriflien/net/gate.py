@@ -538,10 +538,12 @@ class Gate:
         if refusal not in scope.refusals:  # the resolver path has not recorded it yet
             scope.refusals.append(refusal)
         self._note_refusal(refusal.reason)
+        # The class of address only: naming the address would disclose what a host name
+        # resolves to inside our network (a Kubernetes ClusterIP, an internal DNS record).
         return Refused(
             refusal.reason,
-            f"The link leads to a {refusal.reason.replace('_', '-')} address "
-            f"({refusal.address}); the service does not connect to such addresses.",
+            f"The link leads to {refusal.describe()}; the service does not connect to such "
+            "addresses.",
         )
 
 
