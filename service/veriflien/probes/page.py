@@ -17,6 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from yarl import URL
 
+from veriflien.net.encoding import charset_param, decode, html_encoding, lookup
 from veriflien.probes.base import CheckContext, Probe
 from veriflien.probes.fetch import is_media_type
 from veriflien.probes.page_analysis import PageAnalysis, analyse_page
@@ -49,15 +50,23 @@ async def analyse(
     markers: Mapping[str, Sequence[str]] | None,
     *,
     claimed_platform_allowed: bool,
+    content_type: str | None = None,
 ) -> PageAnalysis:
     """analyse_page off the event loop, in the lane its size calls for."""
     tags, limit = _tag_budget(body)
     pool = _heavy if tags > HEAVY_TAGS else _light
     loop = asyncio.get_running_loop()
+    page: bytes | str = body
+    if lookup(charset_param(content_type)) is not None:
+        # The HTTP charset wins over the page's own <meta> in browsers (a UTF-16 page is only
+        # readable through it), and the analysis sees bytes only: hand it the text instead.
+        encoding = html_encoding(body, content_type)
+        page = decode(body, encoding)
+        limit = len(decode(body[:limit], encoding)) if limit < len(body) else len(page)
     return await loop.run_in_executor(
         pool,
         lambda: analyse_page(
-            body, url, markers, max_bytes=limit, claimed_platform_allowed=claimed_platform_allowed
+            page, url, markers, max_bytes=limit, claimed_platform_allowed=claimed_platform_allowed
         ),
     )
 
@@ -88,6 +97,7 @@ class PageProbe(Probe):
             platform.markers if on_platform else None,
             # A login form on the platform's own host is the platform's; elsewhere it imitates it.
             claimed_platform_allowed=on_platform,
+            content_type=page.headers.get("Content-Type"),
         )
         ctx.page_analysis = analysis
         ctx.findings.extend(analysis.findings)
