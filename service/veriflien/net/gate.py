@@ -19,7 +19,6 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import hashlib
-import re
 import socket
 import ssl
 import time
@@ -34,7 +33,9 @@ from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
 
 from veriflien import __version__
+from veriflien.net.encoding import decode_html, decode_text
 from veriflien.net.policy import AddressPolicy, Refusal
+from veriflien.net.refresh import meta_refresh, parse_refresh
 from veriflien.net.resolve import GuardedResolver, RefusedAddressError, parse_pins
 from veriflien.net.urls import InvalidUrl, RefusedUrl, check_fetchable
 from veriflien.result import FetchedDocument, Redirect
@@ -52,10 +53,10 @@ _TEXT_TYPES = (
     "application/dash+xml",
     "application/javascript",
 )
-_META_TAG = re.compile(rb"<meta\b[^>]*>", re.IGNORECASE)
-_ATTR = re.compile(rb"""([a-z-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.IGNORECASE)
-_REFRESH = re.compile(r"^\s*\d*(?:\.\d*)?\s*[;,]?\s*(?:url\s*=\s*)?['\"]?([^'\"]+)", re.IGNORECASE)
-_META_SCAN_BYTES = 64 * 1024  # meta refresh must be in <head>; no need to scan further
+# Request headers a caller's request keeps when a redirect leaves its origin: content negotiation
+# only. Authorization, cookies and any custom token header are for the origin they were set for
+# (Fetch standard, "HTTP-redirect fetch"; curl without --location-trusted).
+_CROSS_ORIGIN_HEADERS = frozenset({"accept", "accept-language", "content-type", "user-agent"})
 
 
 class GateError(Exception):
@@ -130,14 +131,11 @@ class Response:
         return self.content_type in {"text/html", "application/xhtml+xml"}
 
     def text(self) -> str:
-        charset = "utf-8"
-        match = re.search(r"charset=([\w-]+)", self.headers.get("Content-Type", ""), re.I)
-        if match:
-            charset = match.group(1)
-        try:
-            return self.body.decode(charset, errors="replace")
-        except LookupError:
-            return self.body.decode("utf-8", errors="replace")
+        """The body as text, decoded as browsers do (WHATWG labels only; never raises)."""
+        content_type = self.headers.get("Content-Type")
+        if self.is_html:
+            return decode_html(self.body, content_type)
+        return decode_text(self.body, content_type)
 
 
 _scope: contextvars.ContextVar[CheckScope | None] = contextvars.ContextVar("scope", default=None)
@@ -163,24 +161,6 @@ class _BoundedDecoder:
         if self.encoding == "br":
             return self._brotli.process(data, output_buffer_limit=limit)[:limit]
         return self._zlib.decompress(self._zlib.unconsumed_tail + data, limit)
-
-
-def _meta_refresh(body: bytes) -> str | None:
-    for tag in _META_TAG.findall(body[:_META_SCAN_BYTES]):
-        attrs: dict[bytes, bytes] = {}
-        for name, dq, sq, bare in _ATTR.findall(tag):
-            attrs[name.lower()] = dq or sq or bare
-        if attrs.get(b"http-equiv", b"").strip().lower() == b"refresh":
-            return _refresh_target(attrs.get(b"content", b"").decode("latin-1"))
-    return None
-
-
-def _refresh_target(value: str) -> str | None:
-    match = _REFRESH.match(value or "")
-    if not match or "url" not in value.lower():
-        return None
-    target = match.group(1).strip()
-    return target or None
 
 
 class Gate:
@@ -311,6 +291,7 @@ class Gate:
         record: bool,
         media_window: int | None,
     ) -> Response:
+        origin = _origin(current)
         while True:
             self._check_text(current)
             key = str(current.with_fragment(None))
@@ -348,6 +329,10 @@ class Gate:
                 ) from exc
             if response.status == 303 or (response.status in {301, 302} and method == "POST"):
                 method, body = "GET", None
+            if headers and _origin(current) != origin:
+                # Once the chain leaves the caller's origin, its credentials stay behind (and
+                # are not re-sent if a later hop comes back: the attacker chose that hop too).
+                headers = {k: v for k, v in headers.items() if k.lower() in _CROSS_ORIGIN_HEADERS}
 
     def _check_text(self, url: URL) -> None:
         try:
@@ -454,11 +439,7 @@ class Gate:
             if not next_url:
                 return response, None, via
         elif follow_refresh:
-            refresh = response.headers.get("Refresh")
-            if refresh:
-                next_url, via = _refresh_target(refresh), "refresh-header"
-            if next_url is None and response.is_html:
-                next_url, via = _meta_refresh(response.body), "meta-refresh"
+            next_url, via = _refresh_hop(url, response)
         return response, next_url, via
 
     async def _read_body(
@@ -545,6 +526,34 @@ class Gate:
             f"The link leads to {refusal.describe()}; the service does not connect to such "
             "addresses.",
         )
+
+
+def _origin(url: URL) -> tuple[str, str, int | None]:
+    """Scheme, host and port (the default one when implicit): what "same origin" compares."""
+    return (url.scheme.lower(), (url.host or "").lower().rstrip("."), url.port)
+
+
+def _refresh_hop(url: URL, response: Response) -> tuple[str | None, str]:
+    """Where a `Refresh` header or a `<meta http-equiv=refresh>` sends a browser, if anywhere.
+
+    The header is read first and, when valid, the page's own refresh is ignored (HTML standard:
+    a document refreshes once). A refresh that reloads the same document is not a hop: the page
+    itself is what the victim sees. An unparsable URL means browsers stay on the page.
+    """
+    via = "refresh-header"
+    target = parse_refresh(response.headers.get("Refresh", ""))
+    if target is None and response.is_html:
+        via = "meta-refresh"
+        target = meta_refresh(response.body, response.headers.get("Content-Type"))
+    if not target:  # None (no refresh) or SAME_DOCUMENT
+        return None, via
+    try:
+        joined = url.join(URL(target))
+    except (ValueError, TypeError):
+        return None, via
+    if joined.with_fragment(None) == url.with_fragment(None):
+        return None, via
+    return target, via
 
 
 def _body_complete(resp: aiohttp.ClientResponse, raw_read: int) -> bool:
