@@ -156,6 +156,58 @@ def test_systemd_unit_is_hardened() -> None:
         assert directive in text, directive
 
 
+# Issue 13, item 11: yt-dlp can start PhantomJS, JavaScript runtimes or ffmpeg, each with a network
+# stack the gate does not see. The service refuses that itself (net/processes.py); each platform
+# must also forbid running any program but the service, as far as it can.
+_LIBRARY_DIRS = {"/usr/lib", "/usr/lib64", "/lib", "/lib64", "/usr/local/lib"}
+
+
+def test_systemd_unit_forbids_running_other_programs() -> None:
+    text = (DEPLOY / "veriflien.service").read_text()
+    assert re.search(r"^NoExecPaths=/$", text, re.M), "everything must be noexec by default"
+    allowed = [
+        path.lstrip("-")
+        for line in re.findall(r"^ExecPaths=(.*)$", text, re.M)
+        for path in line.split()
+    ]
+    assert "/opt/veriflien" in allowed  # the venv (its C extensions are mapped as code)
+    for path in allowed:
+        # Never a directory of programs (/usr/bin, /usr/local/bin...) nor a writable place:
+        # only the service, shared libraries and a Python interpreter itself.
+        assert (
+            path == "/opt/veriflien"
+            or path in _LIBRARY_DIRS
+            or re.fullmatch(r"/usr/bin/python3\.\d+", path)
+        ), path
+    # ExecStart itself must be runnable under these rules.
+    assert re.search(r"^ExecStart=/opt/veriflien/bin/veriflien ", text, re.M)
+
+
+def test_kubernetes_container_has_nowhere_to_write_a_program() -> None:
+    # Kubernetes cannot mount a volume noexec: the only way to stop a dropped program from
+    # running is to have no writable path at all.
+    spec = _by_name("Deployment", "veriflien")["spec"]["template"]["spec"]
+    volumes = {v["name"]: v for v in spec.get("volumes", [])}
+    for container in spec["containers"] + spec.get("initContainers", []):
+        context = container["securityContext"]
+        assert context["readOnlyRootFilesystem"] is True
+        assert context["allowPrivilegeEscalation"] is False
+        assert context.get("privileged", False) is False
+        for mount in container.get("volumeMounts", []):
+            assert mount.get("readOnly") is True, f"{mount['mountPath']} is writable"
+            assert not {"emptyDir", "hostPath", "ephemeral"} & set(volumes[mount["name"]])
+    assert spec["automountServiceAccountToken"] is False
+
+
+def test_compose_tmpfs_is_noexec() -> None:
+    service = yaml.safe_load((DEPLOY / "compose.yaml").read_text())["services"]["veriflien"]
+    assert service["read_only"] is True
+    for mount in service.get("tmpfs", []):
+        options = mount.split(":", 1)[1].split(",") if ":" in mount else []
+        assert {"noexec", "nosuid"} <= set(options), mount
+    assert "no-new-privileges:true" in service["security_opt"]
+
+
 @pytest.mark.slow
 def test_install_debian_script_in_a_temporary_prefix(tmp_path: Path) -> None:
     """Every step but systemd: venv, `pip install .`, settings, secret, keys file, unit files."""
@@ -175,6 +227,10 @@ def test_install_debian_script_in_a_temporary_prefix(tmp_path: Path) -> None:
     unit = tmp_path / "etc/systemd/system/veriflien.service"
     assert unit.read_text() == (DEPLOY / "veriflien.service").read_text()
     assert (unit.parent / "veriflien.service.d/network.conf").is_file()
+    # The interpreter the venv really runs on is allowed to execute, wherever it lives.
+    interpreter = Path(os.path.realpath(venv / "bin/python"))
+    exec_conf = (unit.parent / "veriflien.service.d/exec.conf").read_text()
+    assert f"\nExecPaths={interpreter}\n" in exec_conf
     # The installed command works: `keys add` against the installed keys file, and a check.
     keys = subprocess.run(
         [str(venv / "bin/veriflien"), "keys", "add", "first", "--file", str(etc / "api-keys")],
