@@ -35,7 +35,7 @@ from yarl import URL
 from veriflien import __version__
 from veriflien.net.encoding import decode_html, decode_text
 from veriflien.net.policy import AddressPolicy, Refusal
-from veriflien.net.refresh import meta_refresh, parse_refresh
+from veriflien.net.refresh import meta_refresh, might_refresh, parse_refresh
 from veriflien.net.resolve import GuardedResolver, RefusedAddressError, parse_pins
 from veriflien.net.urls import InvalidUrl, RefusedUrl, check_fetchable
 from veriflien.result import FetchedDocument, Redirect
@@ -439,7 +439,7 @@ class Gate:
             if not next_url:
                 return response, None, via
         elif follow_refresh:
-            next_url, via = _refresh_hop(url, response)
+            next_url, via = await _refresh_hop(url, response)
         return response, next_url, via
 
     async def _read_body(
@@ -533,7 +533,7 @@ def _origin(url: URL) -> tuple[str, str, int | None]:
     return (url.scheme.lower(), (url.host or "").lower().rstrip("."), url.port)
 
 
-def _refresh_hop(url: URL, response: Response) -> tuple[str | None, str]:
+async def _refresh_hop(url: URL, response: Response) -> tuple[str | None, str]:
     """Where a `Refresh` header or a `<meta http-equiv=refresh>` sends a browser, if anywhere.
 
     The header is read first and, when valid, the page's own refresh is ignored (HTML standard:
@@ -542,9 +542,12 @@ def _refresh_hop(url: URL, response: Response) -> tuple[str | None, str]:
     """
     via = "refresh-header"
     target = parse_refresh(response.headers.get("Refresh", ""))
-    if target is None and response.is_html:
+    if target is None and response.is_html and might_refresh(response.body):
         via = "meta-refresh"
-        target = meta_refresh(response.body, response.headers.get("Content-Type"))
+        # Tokenizing is pure Python (tens of ms on a hostile page): not on the event loop.
+        target = await asyncio.to_thread(
+            meta_refresh, response.body, response.headers.get("Content-Type")
+        )
     if not target:  # None (no refresh) or SAME_DOCUMENT
         return None, via
     try:
