@@ -56,19 +56,21 @@ async def analyse(
     tags, limit = _tag_budget(body)
     pool = _heavy if tags > HEAVY_TAGS else _light
     loop = asyncio.get_running_loop()
-    page: bytes | str = body
-    if lookup(charset_param(content_type)) is not None:
-        # The HTTP charset wins over the page's own <meta> in browsers (a UTF-16 page is only
-        # readable through it), and the analysis sees bytes only: hand it the text instead.
-        encoding = html_encoding(body, content_type)
-        page = decode(body, encoding)
-        limit = len(decode(body[:limit], encoding)) if limit < len(body) else len(page)
-    return await loop.run_in_executor(
-        pool,
-        lambda: analyse_page(
-            page, url, markers, max_bytes=limit, claimed_platform_allowed=claimed_platform_allowed
-        ),
-    )
+
+    def work() -> PageAnalysis:
+        page: bytes | str = body
+        cut = limit
+        if lookup(charset_param(content_type)) is not None:
+            # The HTTP charset wins over the page's own <meta> in browsers (a UTF-16 page is
+            # only readable through it), and the analysis sees bytes only: give it the text.
+            encoding = html_encoding(body, content_type)
+            page = decode(body, encoding)
+            cut = len(decode(body[:limit], encoding)) if limit < len(body) else len(page)
+        return analyse_page(
+            page, url, markers, max_bytes=cut, claimed_platform_allowed=claimed_platform_allowed
+        )
+
+    return await loop.run_in_executor(pool, work)
 
 
 class PageProbe(Probe):
