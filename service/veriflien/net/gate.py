@@ -8,7 +8,8 @@ own traffic — goes through `Gate.fetch`, which:
   connector's socket factory checks every connection attempt, including IP literals that never
   reach a resolver (policy.py, resolve.py);
 - follows redirects itself, re-checking every hop, counting `Refresh` headers and
-  `<meta http-equiv=refresh>` as hops, and records the chain;
+  `<meta http-equiv=refresh>` as hops (read as the HTML standard reads them: refresh.py), and
+  records the chain; a hop to another origin does not carry the caller's credentials;
 - enforces a per-check deadline, connect/read timeouts, a byte cap per response and per check, and
   decodes gzip/deflate/brotli itself with an output cap (a 10 KB bomb cannot become 10 GB);
 - sends no cookies, no Referer, an honest User-Agent, and always verifies TLS.
