@@ -119,7 +119,16 @@ resolvers="$(awk '/^nameserver/ {print $2}' /etc/resolv.conf 2>/dev/null | tr '\
   echo "[Service]"
   if [ -n "${resolvers// /}" ]; then echo "IPAddressAllow=${resolvers% }"; fi
 } >"$UNIT_DIR/veriflien.service.d/network.conf"
-cp "$UNIT_DIR/veriflien.service.d/network.conf" "$UNIT_DIR/veriflien-selftest.service.d/network.conf"
+# The unit forbids executing anything outside a short list (NoExecPaths=/); the interpreter this
+# venv runs on must be on it, wherever that Python lives.
+interpreter="$(readlink -f "$VENV/bin/python")"
+{
+  echo "# Written by install-debian.sh: the Python the service runs on (see veriflien.service)."
+  echo "[Service]"
+  echo "ExecPaths=$interpreter"
+} >"$UNIT_DIR/veriflien.service.d/exec.conf"
+cp "$UNIT_DIR/veriflien.service.d/network.conf" "$UNIT_DIR/veriflien.service.d/exec.conf" \
+  "$UNIT_DIR/veriflien-selftest.service.d/"
 
 if [ "$SYSTEMD" = 1 ]; then
   step "starting"

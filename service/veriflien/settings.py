@@ -96,8 +96,8 @@ SETTINGS: tuple[Setting, ...] = (
         "allow_networks",
         list,
         [],
-        "Lab/test only. CIDRs exempted from the address policy (e.g. 127.0.0.2/32). Empty in "
-        "production.",
+        "Lab/test only. CIDRs exempted from the address policy (e.g. 127.0.0.2/32), matched "
+        "exactly and in their IPv4-mapped form, never through 6to4 or NAT64. Empty in production.",
     ),
     Setting(
         "user_agent",

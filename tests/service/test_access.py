@@ -174,7 +174,7 @@ async def test_cors_refuses_other_origins(aiohttp_client, settings) -> None:
 async def test_readyz_without_redis_is_ready(api) -> None:
     status, doc = await api.request("GET", "/readyz")
     assert status == 200
-    assert doc["dependencies"] == {"engine": "ok", "redis": "disabled"}
+    assert doc["dependencies"] == {"engine": "ok", "redis": "disabled", "selftest": "not_run"}
 
 
 async def test_metrics_count_without_urls_addresses_or_keys(aiohttp_client, keyed) -> None:

@@ -178,6 +178,7 @@ def test_selftest_runs_daily_everywhere() -> None:
     job = cron["spec"]["jobTemplate"]["spec"]["template"]["spec"]
     assert job["containers"][0]["args"] == ["selftest"]
     assert job["containers"][0]["securityContext"]["readOnlyRootFilesystem"] is True
+    assert "volumes" not in job and "volumeMounts" not in job["containers"][0]  # nothing writable
     label = cron["spec"]["jobTemplate"]["spec"]["template"]["metadata"]["labels"]
     # Its pods fall under the egress policy and may reach Redis, but the Service never routes to
     # them (it selects the service's own label only).
@@ -188,6 +189,60 @@ def test_selftest_runs_daily_everywhere() -> None:
     egress = next(p for p in policies if p["metadata"]["name"] == "veriflien-egress")
     selected = egress["spec"]["podSelector"]["matchExpressions"][0]["values"]
     assert label["app.kubernetes.io/name"] in selected
+
+
+# Issue 13, item 11: yt-dlp can start PhantomJS, JavaScript runtimes or ffmpeg, each with a network
+# stack the gate does not see. The service refuses that itself (net/processes.py); each platform
+# must also forbid running any program but the service, as far as it can.
+_LIBRARY_DIRS = {"/usr/lib", "/usr/lib64", "/lib", "/lib64", "/usr/local/lib"}
+
+
+@pytest.mark.parametrize("unit", ["veriflien.service", "veriflien-selftest.service"])
+def test_systemd_unit_forbids_running_other_programs(unit: str) -> None:
+    text = (DEPLOY / unit).read_text()
+    assert re.search(r"^NoExecPaths=/$", text, re.M), "everything must be noexec by default"
+    allowed = [
+        path.lstrip("-")
+        for line in re.findall(r"^ExecPaths=(.*)$", text, re.M)
+        for path in line.split()
+    ]
+    assert "/opt/veriflien" in allowed  # the venv (its C extensions are mapped as code)
+    for path in allowed:
+        # Never a directory of programs (/usr/bin, /usr/local/bin...) nor a writable place:
+        # only the service, shared libraries and a Python interpreter itself.
+        assert (
+            path == "/opt/veriflien"
+            or path in _LIBRARY_DIRS
+            or re.fullmatch(r"/usr/bin/python3\.\d+", path)
+        ), path
+    # ExecStart itself must be runnable under these rules.
+    assert re.search(r"^ExecStart=/opt/veriflien/bin/veriflien ", text, re.M)
+
+
+def test_kubernetes_container_has_nowhere_to_write_a_program() -> None:
+    # Kubernetes cannot mount a volume noexec: the only way to stop a dropped program from
+    # running is to have no writable path at all.
+    spec = _by_name("Deployment", "veriflien")["spec"]["template"]["spec"]
+    volumes = {v["name"]: v for v in spec.get("volumes", [])}
+    for container in spec["containers"] + spec.get("initContainers", []):
+        context = container["securityContext"]
+        assert context["readOnlyRootFilesystem"] is True
+        assert context["allowPrivilegeEscalation"] is False
+        assert context.get("privileged", False) is False
+        for mount in container.get("volumeMounts", []):
+            assert mount.get("readOnly") is True, f"{mount['mountPath']} is writable"
+            assert not {"emptyDir", "hostPath", "ephemeral"} & set(volumes[mount["name"]])
+    assert spec["automountServiceAccountToken"] is False
+
+
+@pytest.mark.parametrize("name", ["veriflien", "selftest"])
+def test_compose_tmpfs_is_noexec(name: str) -> None:
+    service = yaml.safe_load((DEPLOY / "compose.yaml").read_text())["services"][name]
+    assert service["read_only"] is True
+    for mount in service.get("tmpfs", []):
+        options = mount.split(":", 1)[1].split(",") if ":" in mount else []
+        assert {"noexec", "nosuid"} <= set(options), mount
+    assert "no-new-privileges:true" in service["security_opt"]
 
 
 @pytest.mark.slow
@@ -209,6 +264,10 @@ def test_install_debian_script_in_a_temporary_prefix(tmp_path: Path) -> None:
     unit = tmp_path / "etc/systemd/system/veriflien.service"
     assert unit.read_text() == (DEPLOY / "veriflien.service").read_text()
     assert (unit.parent / "veriflien.service.d/network.conf").is_file()
+    # The interpreter the venv really runs on is allowed to execute, wherever it lives.
+    interpreter = Path(os.path.realpath(venv / "bin/python"))
+    exec_conf = (unit.parent / "veriflien.service.d/exec.conf").read_text()
+    assert f"\nExecPaths={interpreter}\n" in exec_conf
     # The installed command works: `keys add` against the installed keys file, and a check.
     keys = subprocess.run(
         [str(venv / "bin/veriflien"), "keys", "add", "first", "--file", str(etc / "api-keys")],

@@ -8,7 +8,8 @@ own traffic — goes through `Gate.fetch`, which:
   connector's socket factory checks every connection attempt, including IP literals that never
   reach a resolver (policy.py, resolve.py);
 - follows redirects itself, re-checking every hop, counting `Refresh` headers and
-  `<meta http-equiv=refresh>` as hops, and records the chain;
+  `<meta http-equiv=refresh>` as hops (read as the HTML standard reads them: refresh.py), and
+  records the chain; a hop to another origin does not carry the caller's credentials;
 - enforces a per-check deadline, connect/read timeouts, a byte cap per response and per check, and
   decodes gzip/deflate/brotli itself with an output cap (a 10 KB bomb cannot become 10 GB);
 - sends no cookies, no Referer, an honest User-Agent, and always verifies TLS.
@@ -19,7 +20,6 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import hashlib
-import re
 import socket
 import ssl
 import time
@@ -34,7 +34,9 @@ from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
 
 from veriflien import __version__
+from veriflien.net.encoding import decode_html, decode_text
 from veriflien.net.policy import AddressPolicy, Refusal
+from veriflien.net.refresh import meta_refresh, might_refresh, parse_refresh
 from veriflien.net.resolve import GuardedResolver, RefusedAddressError, parse_pins
 from veriflien.net.urls import InvalidUrl, RefusedUrl, check_fetchable
 from veriflien.result import FetchedDocument, Redirect
@@ -52,11 +54,10 @@ _TEXT_TYPES = (
     "application/dash+xml",
     "application/javascript",
 )
-_META_TAG = re.compile(rb"<meta\b[^>]*>", re.IGNORECASE)
-_ATTR = re.compile(rb"""([a-z-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.IGNORECASE)
-_REFRESH = re.compile(r"^\s*\d*(?:\.\d*)?\s*[;,]?\s*(?:url\s*=\s*)?['\"]?([^'\"]+)", re.IGNORECASE)
-_NOSCRIPT = re.compile(rb"<noscript\b.*?(?:</noscript\s*>|\Z)", re.IGNORECASE | re.DOTALL)
-_META_SCAN_BYTES = 64 * 1024  # meta refresh must be in <head>; no need to scan further
+# Request headers a caller's request keeps when a redirect leaves its origin: content negotiation
+# only. Authorization, cookies and any custom token header are for the origin they were set for
+# (Fetch standard, "HTTP-redirect fetch"; curl without --location-trusted).
+_CROSS_ORIGIN_HEADERS = frozenset({"accept", "accept-language", "content-type", "user-agent"})
 
 
 class GateError(Exception):
@@ -131,14 +132,11 @@ class Response:
         return self.content_type in {"text/html", "application/xhtml+xml"}
 
     def text(self) -> str:
-        charset = "utf-8"
-        match = re.search(r"charset=([\w-]+)", self.headers.get("Content-Type", ""), re.I)
-        if match:
-            charset = match.group(1)
-        try:
-            return self.body.decode(charset, errors="replace")
-        except LookupError:
-            return self.body.decode("utf-8", errors="replace")
+        """The body as text, decoded as browsers do (WHATWG labels only; never raises)."""
+        content_type = self.headers.get("Content-Type")
+        if self.is_html:
+            return decode_html(self.body, content_type)
+        return decode_text(self.body, content_type)
 
 
 _scope: contextvars.ContextVar[CheckScope | None] = contextvars.ContextVar("scope", default=None)
@@ -164,27 +162,6 @@ class _BoundedDecoder:
         if self.encoding == "br":
             return self._brotli.process(data, output_buffer_limit=limit)[:limit]
         return self._zlib.decompress(self._zlib.unconsumed_tail + data, limit)
-
-
-def _meta_refresh(body: bytes) -> str | None:
-    # A browser runs scripts, so it ignores what <noscript> holds: Facebook's pages carry a
-    # refresh to a "no script" copy of themselves there, which a browser never follows.
-    head = _NOSCRIPT.sub(b" ", body[:_META_SCAN_BYTES])
-    for tag in _META_TAG.findall(head):
-        attrs: dict[bytes, bytes] = {}
-        for name, dq, sq, bare in _ATTR.findall(tag):
-            attrs[name.lower()] = dq or sq or bare
-        if attrs.get(b"http-equiv", b"").strip().lower() == b"refresh":
-            return _refresh_target(attrs.get(b"content", b"").decode("latin-1"))
-    return None
-
-
-def _refresh_target(value: str) -> str | None:
-    match = _REFRESH.match(value or "")
-    if not match or "url" not in value.lower():
-        return None
-    target = match.group(1).strip()
-    return target or None
 
 
 class Gate:
@@ -331,6 +308,7 @@ class Gate:
         record: bool,
         media_window: int | None,
     ) -> Response:
+        origin = _origin(current)
         while True:
             self._check_text(current)
             key = str(current.with_fragment(None))
@@ -368,6 +346,10 @@ class Gate:
                 ) from exc
             if response.status == 303 or (response.status in {301, 302} and method == "POST"):
                 method, body = "GET", None
+            if headers and _origin(current) != origin:
+                # Once the chain leaves the caller's origin, its credentials stay behind (and
+                # are not re-sent if a later hop comes back: the attacker chose that hop too).
+                headers = {k: v for k, v in headers.items() if k.lower() in _CROSS_ORIGIN_HEADERS}
 
     def _check_text(self, url: URL) -> None:
         try:
@@ -477,11 +459,7 @@ class Gate:
             if not next_url:
                 return response, None, via
         elif follow_refresh:
-            refresh = response.headers.get("Refresh")
-            if refresh:
-                next_url, via = _refresh_target(refresh), "refresh-header"
-            if next_url is None and response.is_html:
-                next_url, via = _meta_refresh(response.body), "meta-refresh"
+            next_url, via = await _refresh_hop(url, response)
         return response, next_url, via
 
     async def _read_body(
@@ -561,11 +539,44 @@ class Gate:
         if refusal not in scope.refusals:  # the resolver path has not recorded it yet
             scope.refusals.append(refusal)
         self._note_refusal(refusal.reason)
+        # The class of address only: naming the address would disclose what a host name
+        # resolves to inside our network (a Kubernetes ClusterIP, an internal DNS record).
         return Refused(
             refusal.reason,
-            f"The link leads to a {refusal.reason.replace('_', '-')} address "
-            f"({refusal.address}); the service does not connect to such addresses.",
+            f"The link leads to {refusal.describe()}; the service does not connect to such "
+            "addresses.",
         )
+
+
+def _origin(url: URL) -> tuple[str, str, int | None]:
+    """Scheme, host and port (the default one when implicit): what "same origin" compares."""
+    return (url.scheme.lower(), (url.host or "").lower().rstrip("."), url.port)
+
+
+async def _refresh_hop(url: URL, response: Response) -> tuple[str | None, str]:
+    """Where a `Refresh` header or a `<meta http-equiv=refresh>` sends a browser, if anywhere.
+
+    The header is read first and, when valid, the page's own refresh is ignored (HTML standard:
+    a document refreshes once). A refresh that reloads the same document is not a hop: the page
+    itself is what the victim sees. An unparsable URL means browsers stay on the page.
+    """
+    via = "refresh-header"
+    target = parse_refresh(response.headers.get("Refresh", ""))
+    if target is None and response.is_html and might_refresh(response.body):
+        via = "meta-refresh"
+        # Tokenizing is pure Python (tens of ms on a hostile page): not on the event loop.
+        target = await asyncio.to_thread(
+            meta_refresh, response.body, response.headers.get("Content-Type")
+        )
+    if not target:  # None (no refresh) or SAME_DOCUMENT
+        return None, via
+    try:
+        joined = url.join(URL(target))
+    except (ValueError, TypeError):
+        return None, via
+    if joined.with_fragment(None) == url.with_fragment(None):
+        return None, via
+    return target, via
 
 
 def _body_complete(resp: aiohttp.ClientResponse, raw_read: int) -> bool:

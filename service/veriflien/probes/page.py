@@ -17,6 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from yarl import URL
 
+from veriflien.net.encoding import charset_param, decode, html_encoding, lookup
 from veriflien.platforms.evidence import consent_wall
 from veriflien.probes.base import CheckContext, Probe
 from veriflien.probes.fetch import is_media_type
@@ -52,22 +53,32 @@ async def analyse(
     *,
     claimed_platform_allowed: bool,
     same_owner: Callable[[str], bool] | None = None,
+    content_type: str | None = None,
 ) -> PageAnalysis:
     """analyse_page off the event loop, in the lane its size calls for."""
     tags, limit = _tag_budget(body)
     pool = _heavy if tags > HEAVY_TAGS else _light
     loop = asyncio.get_running_loop()
-    return await loop.run_in_executor(
-        pool,
-        lambda: analyse_page(
-            body,
+
+    def work() -> PageAnalysis:
+        page: bytes | str = body
+        cut = limit
+        if lookup(charset_param(content_type)) is not None:
+            # The HTTP charset wins over the page's own <meta> in browsers (a UTF-16 page is
+            # only readable through it), and the analysis sees bytes only: give it the text.
+            encoding = html_encoding(body, content_type)
+            page = decode(body, encoding)
+            cut = len(decode(body[:limit], encoding)) if limit < len(body) else len(page)
+        return analyse_page(
+            page,
             url,
             markers,
-            max_bytes=limit,
+            max_bytes=cut,
             claimed_platform_allowed=claimed_platform_allowed,
             same_owner=same_owner,
-        ),
-    )
+        )
+
+    return await loop.run_in_executor(pool, work)
 
 
 # Conclusions about "no video" that a consent wall or the platform's own player data overrule.
@@ -101,6 +112,7 @@ class PageProbe(Probe):
             # A login form on the platform's own host is the platform's; elsewhere it imitates it.
             claimed_platform_allowed=on_platform,
             same_owner=platform.owns_host if platform is not None else None,
+            content_type=page.headers.get("Content-Type"),
         )
         ctx.page_analysis = analysis
         findings = list(analysis.findings)

@@ -18,7 +18,6 @@ Rules this module keeps:
 
 from __future__ import annotations
 
-import codecs
 import hashlib
 import json
 import re
@@ -39,6 +38,7 @@ from bs4.element import (
     Tag,
 )
 
+from veriflien.net.encoding import decode_html
 from veriflien.result import Finding, Strength, Verdict
 
 PROBE = "page"
@@ -184,9 +184,6 @@ def _looks_like_media(url: str, mime: str | None = None) -> bool:
 # Decoding
 # ---------------------------------------------------------------------------------------------
 
-_META_CHARSET = re.compile(
-    rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([a-zA-Z0-9_.:-]{1,40})""", re.I
-)
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 
 
@@ -205,54 +202,8 @@ def _decode(html: bytes | str | Any, max_bytes: int) -> tuple[str, bool]:
         return "", False
     truncated = len(html) > max_bytes
     data = html[:max_bytes]
-    encoding = "utf-8"
-    for bom, name in (
-        (codecs.BOM_UTF8, "utf-8-sig"),
-        (codecs.BOM_UTF16_LE, "utf-16"),
-        (codecs.BOM_UTF16_BE, "utf-16"),
-    ):
-        if data.startswith(bom):
-            encoding = name
-            break
-    else:
-        match = _META_CHARSET.search(data[:4096])
-        if match:
-            declared = match.group(1).decode("ascii", "ignore").lower()
-            try:
-                encoding = codecs.lookup(declared).name
-            except LookupError:
-                encoding = "utf-8"
-            # A page declaring UTF-16 in an ASCII meta tag is lying; UTF-8 is the safe reading.
-            if encoding.startswith("utf-16") or encoding.startswith("utf-32"):
-                encoding = "utf-8"
-            # Browsers read Latin-1 and ASCII declarations as Windows-1252 (WHATWG Encoding).
-            if encoding in ("latin-1", "iso8859-1", "ascii"):
-                encoding = "cp1252"
-    if encoding in ("utf-8", "utf-8-sig"):
-        return _decode_utf8(data), truncated
-    try:
-        # An incremental decoder tolerates a character cut in half by the truncation.
-        decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
-        return decoder.decode(data, final=False), truncated
-    except (UnicodeDecodeError, LookupError):
-        return data.decode("latin-1"), truncated  # maps every byte: never fails
-
-
-def _decode_utf8(data: bytes) -> str:
-    try:
-        return codecs.getincrementaldecoder("utf-8-sig")().decode(data, final=False)
-    except UnicodeDecodeError:
-        pass
-    # A few bad bytes in a UTF-8 page must not turn every accent into mojibake (French markers
-    # would stop matching); a page where most high bytes are invalid UTF-8 is a legacy page.
-    text = data.decode("utf-8-sig", "replace")
-    high_bytes = len(data) - len(data.translate(None, bytes(range(128))))
-    if text.count("\ufffd") <= max(2, high_bytes // 20):
-        return text
-    try:
-        return data.decode("cp1252")
-    except UnicodeDecodeError:
-        return text
+    # As browsers do (WHATWG labels only, <meta> prescan, UTF-8 sniff): see net/encoding.py.
+    return decode_html(data), truncated
 
 
 def _looks_binary(text: str) -> bool:

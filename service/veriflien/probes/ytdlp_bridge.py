@@ -16,6 +16,8 @@ never make this service reach an address the gate refuses, so here yt-dlp is onl
   (which would crawl any page for embedded media) is refused even if listed;
 * no cookies file, no browser cookies, no cache, no plugins, no JS runtime, no remote components,
   no netrc, no processing of formats, nothing downloaded;
+* no program is ever started from yt-dlp's code (PhantomJS, JS runtimes, ffmpeg, a shell): the
+  audit hook of net/processes.py refuses it, and the finding `ytdlp_program_refused` says so;
 * yt-dlp's messages go to an in-memory logger that never writes anywhere: warnings are kept
   (yt-dlp reports "Private video" as a warning when `ignore_no_formats_error` is on) and mapped
   to findings with any URL stripped out.
@@ -47,6 +49,7 @@ from yt_dlp.networking.common import Request, RequestDirector, RequestHandler, R
 from yt_dlp.networking.exceptions import HTTPError, RequestError, TransportError
 from yt_dlp.utils import DownloadError, ExtractorError, GeoRestrictedError
 
+from veriflien.net import processes
 from veriflien.result import Finding, Strength, Verdict
 
 PROBE = "ytdlp"
@@ -62,6 +65,9 @@ MAX_KEPT_MESSAGES = 32
 # must not run whatever happens to sit there (it could open its own sockets). This is
 # process-wide on purpose: yt-dlp reads it once, when the first YoutubeDL is built.
 yt_dlp.globals.plugin_dirs.value = []
+# yt-dlp starts programs of its own (PhantomJS, JS runtimes, ffmpeg): none may ever start here,
+# whatever option or extractor asks for one (net/processes.py).
+processes.install()
 
 
 # --------------------------------------------------------------------------------------------
@@ -397,9 +403,12 @@ def _extract_unguarded(
     logger = _SilentLogger()
     info: Any = None
     error: BaseException | None = None
-    with _GatedYoutubeDL(
-        _params(logger, _socket_timeout(session), extractor_args), fetch=fetch, session=session
-    ) as ydl:
+    with (
+        processes.watch() as refused_programs,
+        _GatedYoutubeDL(
+            _params(logger, _socket_timeout(session), extractor_args), fetch=fetch, session=session
+        ) as ydl,
+    ):
         ydl.add_info_extractor(ie)
         try:
             info = ydl.extract_info(
@@ -422,6 +431,21 @@ def _extract_unguarded(
         )
     if session.timed_out or session.cancel.is_set():
         return _timeout_outcome(key)
+    if error is not None and refused_programs:
+        # yt-dlp gave up because it could not start a program (PhantomJS for a page that asks
+        # for a browser check...): its "not installed" message would mislead, say what happened.
+        return YtdlpOutcome(
+            status="error",
+            extractor=key,
+            findings=[
+                _finding(
+                    "ytdlp_program_refused",
+                    f"yt-dlp wanted to start a program ({refused_programs[0]}) to read this page; "
+                    "the service never starts programs for a link, so it stopped. This says "
+                    "nothing about the video.",
+                )
+            ],
+        )
     if error is not None:
         return YtdlpOutcome(status="error", extractor=key, findings=[map_error(error)])
     return _outcome_from_info(key, info, logger.messages)
