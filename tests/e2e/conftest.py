@@ -35,6 +35,7 @@ ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
 EXTENSION = ROOT / "extension"
 NODE = shutil.which("node")
+NPM = shutil.which("npm")
 
 
 def free_port() -> int:
@@ -103,6 +104,20 @@ def browser(playwright_instance):
     )
     yield browser
     browser.close()
+
+
+@pytest.fixture(scope="session")
+def axe_source() -> str:
+    """axe-core's browser build, pinned by extension/package-lock.json. A fresh checkout has no
+    node_modules: `npm ci` installs it (with web-ext) from the lockfile the first time."""
+    path = EXTENSION / "node_modules" / "axe-core" / "axe.min.js"
+    if not path.exists():
+        if NPM is None:
+            pytest.skip("npm is not installed (axe-core comes from the npm registry)")
+        subprocess.run(
+            [NPM, "ci", "--no-audit", "--no-fund"], cwd=EXTENSION, check=True, capture_output=True
+        )
+    return path.read_text(encoding="utf-8")
 
 
 @pytest.fixture(scope="session")
