@@ -357,18 +357,23 @@ class Firefox:
         return handle
 
 
-def _wait_for_port(port: int, process: subprocess.Popen[bytes], timeout: float = 120) -> None:
+def _wait_for_port(
+    port: int, process: subprocess.Popen[bytes], log: Path, timeout: float = 120
+) -> None:
     """Wait for Marionette's port. (marionette-driver's own wait leaks a socket per attempt.)"""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"firefox-esr exited with status {process.returncode}")
+            break
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=1):
                 return
         except OSError:
             time.sleep(0.2)
-    raise RuntimeError(f"Marionette did not listen on port {port} within {timeout} s")
+    raise RuntimeError(
+        f"Marionette did not listen on port {port} (firefox-esr status {process.poll()}):\n"
+        + log.read_text(errors="replace")[-4000:]
+    )
 
 
 @pytest.fixture(scope="session")
@@ -429,7 +434,7 @@ def firefox(firefox_zip: Path, live_service: str, tmp_path: Path) -> Iterator[Fi
         )
     marionette = Marionette(host="127.0.0.1", port=port)
     try:
-        _wait_for_port(port, process)
+        _wait_for_port(port, process, log)
         marionette.start_session(timeout=30)
         marionette.timeout.script = TIMEOUT_S
         assert Addons(marionette).install(str(firefox_zip), temp=True) == ADDON_ID
