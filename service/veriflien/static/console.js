@@ -402,7 +402,9 @@ function mediaText(lang, media) {
 
 function progressSection(card, running) {
   const lang = prefs.lang;
-  const list = el("ol", { class: "progress-list", role: "log", "aria-live": "polite" });
+  // A list that announces its new steps: aria-live, not role="log", which would take away the
+  // list semantics its items need (WCAG 1.3.1; axe-core rule "listitem").
+  const list = el("ol", { class: "progress-list", "aria-live": "polite" });
   if (running) {
     return el(
       "section",
