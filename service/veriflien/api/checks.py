@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 from typing import Any
 
@@ -21,6 +22,42 @@ _FIELDS = {"url", "lang", "country", "minor"}
 
 MAX_CHECK_BODY = 16 * 1024
 
+# I-JSON (RFC 7493, section 2.2): only numbers an IEEE 754 double holds exactly are accepted, at
+# parse time, for every route. Python's json alone takes NaN and Infinity, turns 1e999 into inf
+# and raises a bare ValueError on integers over 4,300 digits: each ended in a 500 (issue 13).
+MAX_SAFE_INTEGER = 2**53 - 1
+_MAX_INTEGER_DIGITS = len(str(MAX_SAFE_INTEGER))
+
+
+class _NumberOutOfRange(ValueError):
+    pass
+
+
+def _parse_int(text: str) -> int:
+    # The length test comes first: converting thousands of digits is itself the cost to avoid.
+    if len(text.lstrip("-")) > _MAX_INTEGER_DIGITS or abs(int(text)) > MAX_SAFE_INTEGER:
+        raise _NumberOutOfRange(text[:20])
+    return int(text)
+
+
+def _parse_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise _NumberOutOfRange(text[:20])
+    return value
+
+
+def _refuse_constant(name: str) -> float:
+    raise _NumberOutOfRange(name)  # NaN, Infinity, -Infinity: not JSON (RFC 8259, section 6)
+
+
+def parse_json(raw: bytes | str) -> Any:
+    """Strict JSON: ValueError for anything RFC 8259 or I-JSON refuses; _NumberOutOfRange (a
+    ValueError) for numbers out of range."""
+    return json.loads(
+        raw, parse_int=_parse_int, parse_float=_parse_float, parse_constant=_refuse_constant
+    )
+
 
 async def read_json(request: web.Request, limit: int = MAX_CHECK_BODY) -> dict[str, Any]:
     """The JSON object in the body, or a 4xx ApiError that says what is wrong."""
@@ -30,10 +67,17 @@ async def read_json(request: web.Request, limit: int = MAX_CHECK_BODY) -> dict[s
     if len(raw) > limit:
         raise ApiError(413, "body_too_large", f"The request body is over {limit // 1024} KiB.")
     try:
-        doc = json.loads(raw)
+        doc = parse_json(raw)
         # Lone surrogates ("\ud800") parse but cannot be written back as UTF-8: refuse them now
         # rather than fail while answering.
         json.dumps(doc, ensure_ascii=False).encode("utf-8")
+    except _NumberOutOfRange as exc:
+        raise ApiError(
+            400,
+            "invalid_number",
+            "Numbers must be finite and between -9007199254740991 and 9007199254740991 "
+            "(I-JSON, RFC 7493).",
+        ) from exc
     except (UnicodeError, json.JSONDecodeError, RecursionError) as exc:
         raise ApiError(400, "invalid_json", "The request body is not valid JSON.") from exc
     if not isinstance(doc, dict):
