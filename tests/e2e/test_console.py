@@ -444,3 +444,54 @@ def test_readable_on_a_320_pixel_phone_screen(
         assert console.outsiders() == []
     finally:
         page.context.close()
+
+
+# --- DNS rebinding (issue 13, item 7) ----------------------------------------------------------
+
+
+def test_dns_rebinding_page_cannot_load_or_drive_a_local_instance(
+    playwright_instance: Any, live_service: str
+) -> None:
+    # A page on rebind.attacker.test whose name now resolves to 127.0.0.1 (Chromium's resolver
+    # rules stand in for the attacker's DNS): to the browser it is the same origin, so it could
+    # read every answer. The service must refuse the name.
+    from e2e.conftest import CHROMIUM, CHROMIUM_ARGS
+
+    browser = playwright_instance.chromium.launch(
+        executable_path=CHROMIUM,
+        headless=True,
+        args=[
+            *CHROMIUM_ARGS,
+            "--host-resolver-rules=MAP rebind.attacker.test 127.0.0.1",
+            # Chromium's own private-network checks would stop the page's requests first;
+            # Firefox and Safari have none, so the service must not count on them.
+            "--disable-features=BlockInsecurePrivateNetworkRequests,"
+            "PrivateNetworkAccessSendPreflights,LocalNetworkAccessChecks",
+        ],
+    )
+    try:
+        page = browser.new_page()
+        port = live_service.rsplit(":", 1)[1]
+        origin = f"http://rebind.attacker.test:{port}"
+        # Loading the console under the attacker's name fails...
+        response = page.goto(origin + "/")
+        assert response.status == 421
+        assert page.locator("#urls").count() == 0
+        # ...and so do the requests of the attacker's own page, served before the name was
+        # re-pointed (here by Playwright), once they reach the service.
+        page.route(origin + "/attack.html", lambda route: route.fulfill(
+            status=200, content_type="text/html", body="<!doctype html><title>attack</title>"
+        ))  # fmt: skip
+        page.goto(origin + "/attack.html")
+        answer = page.evaluate(
+            """async () => {
+                const r = await fetch("/api/v1/checks", {method: "POST",
+                    headers: {"Content-Type": "application/json"},
+                    body: JSON.stringify({url: "https://videos.example.com/gone"})});
+                return {status: r.status, body: await r.json()};
+            }"""
+        )
+        assert answer["status"] == 421
+        assert answer["body"]["error"]["code"] == "unknown_host"
+    finally:
+        browser.close()

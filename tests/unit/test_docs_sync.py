@@ -90,6 +90,8 @@ def test_readme_settings_table_lists_every_setting_with_its_env_var(setting) -> 
 
 def _documented_default(setting) -> str:
     value = setting.default
+    if isinstance(value, bool):
+        return "true" if value else "false"  # as the environment variable is written
     if value in ("", []):
         return "(empty)"
     if isinstance(value, list):
