@@ -400,7 +400,8 @@ def _validated(settings: Settings) -> Settings:
     return settings
 
 
-_HOST_LABELS = re.compile(r"^(\*\.)?([a-z0-9_]([a-z0-9_-]*[a-z0-9_])?\.)*[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?\.?$")
+_LABEL = r"[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?"
+_HOST_LABELS = re.compile(rf"^(\*\.)?({_LABEL}\.)*{_LABEL}\.?$")
 
 
 def _host_pattern_ok(entry: str) -> bool:
