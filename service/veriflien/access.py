@@ -168,6 +168,7 @@ class KeyRing:
         self._memo_key = os.urandom(32)
         self._verified: dict[bytes, tuple[float, str]] = {}
         self._hashing = asyncio.Semaphore(SCRYPT_AT_ONCE)
+        self.clock = time.monotonic  # when remembered verifications expire (tests move it)
         if path:
             self.refresh(strict=True)  # at start-up a broken file stops the service
 
@@ -210,7 +211,7 @@ class KeyRing:
         remembered = self._verified.get(memo)
         if remembered is None:
             return None
-        if remembered[0] <= time.monotonic():
+        if remembered[0] <= self.clock():
             del self._verified[memo]
             return None
         return remembered[1]
@@ -229,7 +230,7 @@ class KeyRing:
             digest = await asyncio.to_thread(_scrypt, match.group(2), entry.salt)
         if not hmac.compare_digest(digest, entry.digest):
             return None
-        self._verified[self._memo(key)] = (time.monotonic() + KEY_MEMORY_SECONDS, entry.name)
+        self._verified[self._memo(key)] = (self.clock() + KEY_MEMORY_SECONDS, entry.name)
         return entry.name
 
 

@@ -423,18 +423,21 @@ async def test_guessing_secrets_for_a_known_key_id_is_limited_before_hashing(
 
 
 async def test_valid_key_is_verified_once_then_again_after_a_short_while(
-    aiohttp_client, keyed, scrypt_runs, monkeypatch
+    aiohttp_client, keyed, scrypt_runs
 ) -> None:
     from veriflien import access
+    from veriflien.appkeys import ACCESS
 
     settings, key = keyed
-    client = await _client(aiohttp_client, settings)
+    app = create_app(settings)
+    client = await aiohttp_client(app)
     for _ in range(4):
         assert (await _post(client, Authorization=f"Bearer {key}", **OUTSIDE)).status == 200
     assert len(scrypt_runs) == 1
     # The remembered verification expires: a key cannot stay trusted from memory indefinitely.
-    now = access.time.monotonic()
-    monkeypatch.setattr(access.time, "monotonic", lambda: now + access.KEY_MEMORY_SECONDS + 1)
+    keys = app[ACCESS].keys
+    real = keys.clock
+    keys.clock = lambda: real() + access.KEY_MEMORY_SECONDS + 1
     assert (await _post(client, Authorization=f"Bearer {key}", **OUTSIDE)).status == 200
     assert len(scrypt_runs) == 2
 
