@@ -144,8 +144,17 @@ SETTINGS: tuple[Setting, ...] = (
         "cache_ttl",
         float,
         600.0,
-        "Seconds a result is reused for the same link, language, country and minor flag. The "
-        "cached document is encrypted under a key derived from the link itself. 0 disables it.",
+        "Seconds a public, unlisted or suspicious result is reused for the same link, language, "
+        "country and minor flag. The cached document is encrypted under a key derived from the "
+        "link itself. 0 disables the cache.",
+    ),
+    Setting(
+        "cache_ttl_non_public",
+        float,
+        60.0,
+        "Seconds a private, removed, incomplete, login_required or no_video result is reused (at "
+        "most cache_ttl): a video made public since must not hide behind a stale answer. 0: "
+        "never reused.",
     ),
     Setting(
         "keys_file",
@@ -272,6 +281,7 @@ class Settings:
     redis_url: str = ""
     redis_timeout: float = 0.5
     cache_ttl: float = 600.0
+    cache_ttl_non_public: float = 60.0
     keys_file: str = ""
     anonymous_checks: str = "local"
     rate_limit_window: float = 60.0
@@ -361,8 +371,14 @@ def _validated(settings: Settings) -> Settings:
     for name in ("redis_timeout", "rate_limit_window"):
         if getattr(settings, name) <= 0:
             raise SettingsError(f"{SETTINGS_BY_NAME[name].env}: must be positive")
-    for name in ("cache_ttl", "rate_limit_per_client", "rate_limit_per_key"):
-        if getattr(settings, name) < 0:
+    for name in (
+        "cache_ttl",
+        "cache_ttl_non_public",
+        "rate_limit_per_client",
+        "rate_limit_per_key",
+    ):
+        value = getattr(settings, name)
+        if not math.isfinite(value) or value < 0:  # nan < 0 is False: check finiteness first
             raise SettingsError(f"{SETTINGS_BY_NAME[name].env}: must not be negative")
     if settings.key_attempts_per_client < 0:
         raise SettingsError(f"{ENV_PREFIX}KEY_ATTEMPTS_PER_CLIENT: must not be negative")

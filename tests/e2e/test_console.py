@@ -319,6 +319,49 @@ def test_language_switch_changes_the_console_and_the_answer(console: Console) ->
     assert console.outsiders() == []
 
 
+# --- "check again": a new look, never a cached answer (issue 13, item 3) -----------------------
+
+
+def test_check_again_makes_the_server_look_at_the_link_anew(
+    console: Console, fake_platform: Any
+) -> None:
+    page = console.page
+    bodies: list[dict] = []
+    page.on(
+        "request",
+        lambda r: (
+            bodies.append(json.loads(r.post_data or "{}"))
+            if r.url.endswith("/api/v1/checks")
+            else None
+        ),
+    )
+    url = GONE_URL + "?again=console"
+    card = console.check(url)
+    assert wait_for_verdict(card) == "removed"
+    fetched = fake_platform.count("videos.example.com", "/gone?again=console")
+    assert fetched == 1
+    # The same link pasted again within the minute: the service may reuse its answer.
+    console.check(url)
+    wait_for_verdict(page.locator("#cards .card").first)
+    assert fake_platform.count("videos.example.com", "/gone?again=console") == fetched
+
+    again = card.locator("button.again")
+    assert again.inner_text() == "Vérifier à nouveau"
+    hint = card.locator(f"#{again.get_attribute('aria-describedby')}").inner_text()
+    assert "relit le lien maintenant" in hint
+    again.click()
+    assert wait_for_verdict(card) == "removed"
+    # The server read the link again, because the console asked for it.
+    assert bodies[-1] == {**bodies[0], "fresh": True}
+    assert "fresh" not in bodies[0]
+    assert fake_platform.count("videos.example.com", "/gone?again=console") == fetched + 1
+    # The same card is updated in place, and focus returns to its verdict for screen readers.
+    assert page.locator("#cards .card").count() == 2
+    page.locator(".card h3:focus").wait_for(timeout=5_000)
+    assert "Supprimée ou inexistante" in page.locator("#live-status").inner_text()
+    assert console.outsiders() == []
+
+
 # --- the evidence sheet and the JSON record --------------------------------------------------
 
 
