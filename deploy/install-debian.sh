@@ -110,8 +110,10 @@ step "checking the settings"
   "$ETC/veriflien.toml"
 
 step "systemd unit in $UNIT_DIR"
-install -d -m 0755 "$UNIT_DIR/veriflien.service.d"
+install -d -m 0755 "$UNIT_DIR/veriflien.service.d" "$UNIT_DIR/veriflien-selftest.service.d"
 install -m 0644 "$SRC/deploy/veriflien.service" "$UNIT_DIR/veriflien.service"
+install -m 0644 "$SRC/deploy/veriflien-selftest.service" "$UNIT_DIR/veriflien-selftest.service"
+install -m 0644 "$SRC/deploy/veriflien-selftest.timer" "$UNIT_DIR/veriflien-selftest.timer"
 # The unit denies private destinations; the resolvers in resolv.conf are often on one (cloud
 # VPC resolvers, a home router), so they are allowed by name here.
 resolvers="$(awk '/^nameserver/ {print $2}' /etc/resolv.conf 2>/dev/null | tr '\n' ' ')"
@@ -120,12 +122,14 @@ resolvers="$(awk '/^nameserver/ {print $2}' /etc/resolv.conf 2>/dev/null | tr '\
   echo "[Service]"
   if [ -n "${resolvers// /}" ]; then echo "IPAddressAllow=${resolvers% }"; fi
 } >"$UNIT_DIR/veriflien.service.d/network.conf"
+cp "$UNIT_DIR/veriflien.service.d/network.conf" "$UNIT_DIR/veriflien-selftest.service.d/network.conf"
 
 if [ "$SYSTEMD" = 1 ]; then
   step "starting"
   if [ "$REDIS" = 1 ]; then systemctl enable --now redis-server; fi
   systemctl daemon-reload
   systemctl enable --now veriflien
+  systemctl enable --now veriflien-selftest.timer   # daily self-test (see README)
   systemctl --no-pager --lines=0 status veriflien || true
 fi
 

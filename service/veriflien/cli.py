@@ -1,7 +1,8 @@
 """`veriflien serve` and `veriflien check URL`.
 
 Exit codes of `check`: 0 the check ran (whatever the verdict), 2 bad usage, 3 the check could not
-run (bad settings, internal failure).
+run (bad settings, internal failure). `selftest`: 0 every example gave its recorded verdict, 1 one
+did not (a platform changed, or the example did), 2 bad usage, 3 the self-test could not run.
 """
 
 from __future__ import annotations
@@ -79,6 +80,16 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--country", help="two-letter country for report routing (default FR)")
     check.add_argument("--minor", action="store_true", help="the person is under 18")
     check.add_argument("--config", metavar="FILE", help="TOML settings file")
+    selftest = sub.add_parser(
+        "selftest",
+        help="check every catalogue example and report, per platform, whether the verdicts "
+        "still match (exit 1 when one does not)",
+    )
+    selftest.add_argument(
+        "--platform", action="append", metavar="ID", help="only this platform (repeatable)"
+    )
+    selftest.add_argument("--json", action="store_true", help="print the report as JSON")
+    selftest.add_argument("--config", metavar="FILE", help="TOML settings file")
     keys = sub.add_parser("keys", help="manage API keys")
     keys_sub = keys.add_subparsers(dest="keys_command", required=True)
     keys_add = keys_sub.add_parser(
@@ -105,6 +116,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _keys_add(settings, args.name, args.file)
     if args.command == "serve":
         return _serve(settings, args.host, args.port)
+    if args.command == "selftest":
+        return _selftest(settings, args.platform, args.json)
     return _check(settings, args)
 
 
@@ -155,6 +168,49 @@ def _keys_add(settings: Settings, name: str, path: str | None) -> int:
     print(key)
     print(f"Key {name!r} added to {path}. Store it now: it cannot be shown again.", file=sys.stderr)
     return EXIT_OK
+
+
+EXIT_MISMATCH = 1
+
+
+def _selftest(settings: Settings, platform_ids: list[str] | None, as_json: bool) -> int:
+    from veriflien import logs, selftest
+    from veriflien.platforms import Catalogue, CatalogueError
+    from veriflien.runtime import standalone_engine
+
+    logs.configure("error" if settings.log_level == "info" else settings.log_level)
+    try:
+        platforms = selftest.selected(Catalogue.load(settings.platforms_file or None), platform_ids)
+    except (ValueError, CatalogueError) as exc:
+        print(f"veriflien: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    if not platforms:
+        print("veriflien: no platform has examples to check", file=sys.stderr)
+        return EXIT_USAGE
+
+    async def run() -> tuple[selftest.Report, list[str]]:
+        async with standalone_engine(settings) as engine:
+            report = await selftest.run(engine, platforms)
+        return report, await selftest.save(settings, report)
+
+    try:
+        report, stored = asyncio.run(run())
+    except Exception as exc:
+        print(f"veriflien: the self-test could not run ({type(exc).__name__})", file=sys.stderr)
+        return EXIT_FAILED
+    if as_json:
+        print(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
+    else:
+        for platform, ok in report.platforms().items():
+            results = [r for r in report.results if r.platform == platform]
+            good = sum(r.match for r in results)
+            print(f"{'ok ' if ok else 'BAD'} {platform}: {good}/{len(results)} as recorded")
+            for r in results:
+                if not r.match:
+                    print(f"      {r.url}: expected {r.expected} ({r.checked}), got {r.verdict}")
+        where = ", ".join(stored) if stored else "nowhere (no writable place)"
+        print(f"report kept in: {where}", file=sys.stderr)
+    return EXIT_OK if report.ok else EXIT_MISMATCH
 
 
 def _check(settings: Settings, args: argparse.Namespace) -> int:

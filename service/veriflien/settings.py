@@ -245,6 +245,14 @@ SETTINGS: tuple[Setting, ...] = (
         "CIDRs allowed to read /metrics, directly (a request that came through a proxy is "
         "refused).",
     ),
+    Setting(
+        "selftest_file",
+        str,
+        "",
+        "Where `veriflien selftest` writes its last report and the service reads it. Empty: "
+        "$STATE_DIRECTORY/selftest.json under systemd, else ~/.local/state/veriflien/. With "
+        "redis_url set the report is also shared through Redis.",
+    ),
 )
 
 SETTINGS_BY_NAME: dict[str, Setting] = {s.name: s for s in SETTINGS}
@@ -300,6 +308,7 @@ class Settings:
     metrics_networks: list[str] = field(
         default_factory=lambda: list(SETTINGS_BY_NAME["metrics_networks"].default)
     )
+    selftest_file: str = ""
 
     def with_overrides(self, **changes: Any) -> Settings:
         """A copy with some settings changed (values are coerced and validated like env values)."""

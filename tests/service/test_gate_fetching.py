@@ -187,3 +187,27 @@ async def test_per_check_request_budget_stops_a_request_flood(settings) -> None:
         await gate.fetch("https://videos.example.com/ok", gate.new_scope())
     finally:
         await gate.close()
+
+
+# ---- the consent answer: the only cookie, and only for its platform -----------------------------
+
+_SEEN_COOKIES: list[tuple[str, str]] = []
+
+
+@scenario("www.youtube.com", "/to-elsewhere")
+async def _youtube_to_elsewhere(request: web.Request) -> web.Response:
+    _SEEN_COOKIES.append(("www.youtube.com", request.headers.get("Cookie", "")))
+    return web.Response(status=302, headers={"Location": "https://videos.example.com/cookie-echo"})
+
+
+@scenario("videos.example.com", "/cookie-echo")
+async def _cookie_echo(request: web.Request) -> web.Response:
+    _SEEN_COOKIES.append(("videos.example.com", request.headers.get("Cookie", "")))
+    return web.Response(text="<html><body><p>ok</p></body></html>", content_type="text/html")
+
+
+async def test_consent_answer_goes_to_its_platform_only(api) -> None:
+    """YouTube gets its fixed "reject all" consent answer; the site it redirects to gets nothing."""
+    _SEEN_COOKIES.clear()
+    await api.check("https://www.youtube.com/to-elsewhere")
+    assert _SEEN_COOKIES == [("www.youtube.com", "SOCS=CAI"), ("videos.example.com", "")]

@@ -106,8 +106,12 @@ def test_every_setting_in_the_configmap_and_compose_exists() -> None:
 def test_compose_runs_service_valkey_and_caddy_with_every_variable_commented() -> None:
     text = (DEPLOY / "compose.yaml").read_text()
     compose = yaml.safe_load(text)
-    assert set(compose["services"]) == {"veriflien", "valkey", "caddy"}
+    assert set(compose["services"]) == {"veriflien", "valkey", "caddy", "selftest"}
     assert "ports" not in compose["services"]["veriflien"]  # only Caddy is exposed
+    # The self-test runs only when asked for (its profile), never with `up`.
+    assert compose["services"]["selftest"]["profiles"] == ["selftest"]
+    assert compose["services"]["selftest"]["command"] == ["selftest"]
+    assert "ports" not in compose["services"]["selftest"]
     lines = text.splitlines()
     variable = re.compile(r"^\s+[A-Z_]+:")
     for number, line in enumerate(lines):
@@ -139,8 +143,9 @@ def test_containerfile_passes_hadolint() -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_systemd_unit_is_hardened() -> None:
-    text = (DEPLOY / "veriflien.service").read_text()
+@pytest.mark.parametrize("unit", ["veriflien.service", "veriflien-selftest.service"])
+def test_systemd_unit_is_hardened(unit: str) -> None:
+    text = (DEPLOY / unit).read_text()
     for directive in (
         "DynamicUser=yes",
         "ProtectSystem=strict",
@@ -152,8 +157,37 @@ def test_systemd_unit_is_hardened() -> None:
         "SystemCallFilter=@system-service",
         "IPAddressAllow=localhost",
         "MemoryMax=",
+        # Same dynamic user and state directory: the self-test's report is where the service
+        # looks for it ($STATE_DIRECTORY/selftest.json).
+        "User=veriflien",
+        "StateDirectory=veriflien",
     ):
         assert directive in text, directive
+
+
+def test_selftest_runs_daily_everywhere() -> None:
+    timer = (DEPLOY / "veriflien-selftest.timer").read_text()
+    assert "OnCalendar=daily" in timer and "Persistent=true" in timer
+    assert (
+        "ExecStart=/opt/veriflien/bin/veriflien selftest"
+        in (DEPLOY / "veriflien-selftest.service").read_text()
+    )
+    script = (DEPLOY / "install-debian.sh").read_text()
+    assert "systemctl enable --now veriflien-selftest.timer" in script
+    cron = next(doc for _n, doc in _k8s_resources() if doc["kind"] == "CronJob")
+    job = cron["spec"]["jobTemplate"]["spec"]["template"]["spec"]
+    assert job["containers"][0]["args"] == ["selftest"]
+    assert job["containers"][0]["securityContext"]["readOnlyRootFilesystem"] is True
+    label = cron["spec"]["jobTemplate"]["spec"]["template"]["metadata"]["labels"]
+    # Its pods fall under the egress policy and may reach Redis, but the Service never routes to
+    # them (it selects the service's own label only).
+    service = next(doc for _n, doc in _k8s_resources() if doc["kind"] == "Service"
+                   and doc["metadata"]["name"] == "veriflien")  # fmt: skip
+    assert service["spec"]["selector"]["app.kubernetes.io/name"] != label["app.kubernetes.io/name"]
+    policies = [doc for _n, doc in _k8s_resources() if doc["kind"] == "NetworkPolicy"]
+    egress = next(p for p in policies if p["metadata"]["name"] == "veriflien-egress")
+    selected = egress["spec"]["podSelector"]["matchExpressions"][0]["values"]
+    assert label["app.kubernetes.io/name"] in selected
 
 
 @pytest.mark.slow

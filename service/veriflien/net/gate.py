@@ -55,6 +55,7 @@ _TEXT_TYPES = (
 _META_TAG = re.compile(rb"<meta\b[^>]*>", re.IGNORECASE)
 _ATTR = re.compile(rb"""([a-z-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.IGNORECASE)
 _REFRESH = re.compile(r"^\s*\d*(?:\.\d*)?\s*[;,]?\s*(?:url\s*=\s*)?['\"]?([^'\"]+)", re.IGNORECASE)
+_NOSCRIPT = re.compile(rb"<noscript\b.*?(?:</noscript\s*>|\Z)", re.IGNORECASE | re.DOTALL)
 _META_SCAN_BYTES = 64 * 1024  # meta refresh must be in <head>; no need to scan further
 
 
@@ -166,7 +167,10 @@ class _BoundedDecoder:
 
 
 def _meta_refresh(body: bytes) -> str | None:
-    for tag in _META_TAG.findall(body[:_META_SCAN_BYTES]):
+    # A browser runs scripts, so it ignores what <noscript> holds: Facebook's pages carry a
+    # refresh to a "no script" copy of themselves there, which a browser never follows.
+    head = _NOSCRIPT.sub(b" ", body[:_META_SCAN_BYTES])
+    for tag in _META_TAG.findall(head):
         attrs: dict[bytes, bytes] = {}
         for name, dq, sq, bare in _ATTR.findall(tag):
             attrs[name.lower()] = dq or sq or bare
@@ -186,8 +190,13 @@ def _refresh_target(value: str) -> str | None:
 class Gate:
     """Owns the one shared aiohttp ClientSession. Create in a cleanup context; call `fetch`."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(
+        self, settings: Settings, *, consent_cookies: Mapping[str, str] | None = None
+    ) -> None:
         self.settings = settings
+        # The only cookies ever sent: a platform's "reject all" consent answer, to that platform's
+        # own hosts (host -> "NAME=VALUE", from the catalogue). Nothing is ever stored.
+        self.consent_cookies = dict(consent_cookies or {})
         self.policy = AddressPolicy(settings.allow_networks)
         self._pins = parse_pins(settings.resolve)
         self._session: aiohttp.ClientSession | None = None
@@ -242,6 +251,17 @@ class Gate:
         sock = socket.socket(family=family, type=type_, proto=proto)
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         return sock
+
+    def _consent_cookie(self, host: str | None) -> str | None:
+        """The consent answer for `host` or a parent domain, if the catalogue has one."""
+        if not host or not self.consent_cookies:
+            return None
+        host = host.lower().rstrip(".")
+        while host:
+            if host in self.consent_cookies:
+                return self.consent_cookies[host]
+            _, _, host = host.partition(".")
+        return None
 
     def _note_refusal(self, reason: str) -> None:
         self.refusal_counts[reason] = self.refusal_counts.get(reason, 0) + 1
@@ -391,6 +411,9 @@ class Gate:
         for name, value in (headers or {}).items():
             if name.lower() not in {"cookie", "referer", "host"}:  # never forwarded
                 request_headers[name] = value
+        consent = self._consent_cookie(url.host)
+        if consent is not None:
+            request_headers["Cookie"] = consent
         if byte_range is not None:
             request_headers["Range"] = f"bytes={byte_range[0]}-{byte_range[1]}"
             request_headers["Accept-Encoding"] = "identity"  # ranges address raw bytes

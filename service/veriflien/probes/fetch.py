@@ -1,9 +1,9 @@
 """The first probe: fetch the link itself, through the gate, following every redirect.
 
 Its response is the main document that later probes read (page markup, or the first window of a
-media file). It also turns the HTTP status into evidence: 404 and 410 say the content is gone;
-401 asks for an account; other errors are noted without weight, because anti-bot walls and
-overloaded servers answer 403 or 5xx for perfectly public videos.
+media file). Statuses that mean the same on every site are noted here without weight: anti-bot
+walls and overloaded servers answer 403, 429 or 5xx for perfectly public videos. What 401, 404,
+410 or 451 mean depends on the platform: the platform probe reads it from the catalogue.
 """
 
 from __future__ import annotations
@@ -48,23 +48,7 @@ class FetchProbe(Probe):
         if hops:
             ctx.add(self.name, "redirected", f"The link went through {hops} redirect(s).")
         status = response.status
-        if status in {404, 410}:
-            ctx.add(
-                self.name,
-                f"http_{status}",
-                f"The site answered {status}: there is nothing at this address any more.",
-                Verdict.REMOVED,
-                Strength.STRONG if status == 410 else Strength.MEDIUM,
-            )
-        elif status == 401:
-            ctx.add(
-                self.name,
-                "http_401",
-                "The site asks for an account to see this.",
-                Verdict.LOGIN_REQUIRED,
-                Strength.MEDIUM,
-            )
-        elif status == 403:
+        if status == 403:
             ctx.add(
                 self.name,
                 "http_403",
@@ -79,5 +63,3 @@ class FetchProbe(Probe):
             )
         elif 200 <= status < 300:
             ctx.add(self.name, "http_ok", f"The site answered {status} ({response.content_type}).")
-        else:
-            ctx.add(self.name, f"http_{status}", f"The site answered {status}.")

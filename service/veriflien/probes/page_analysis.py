@@ -23,7 +23,7 @@ import hashlib
 import json
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urljoin, urlsplit
@@ -755,14 +755,17 @@ def analyse_page(
     *,
     max_bytes: int = 2_000_000,
     claimed_platform_allowed: bool = False,
+    same_owner: Callable[[str], bool] | None = None,
 ) -> PageAnalysis:
     """Analyse page bytes already fetched by the gate. Never raises.
 
     `claimed_platform_allowed`: the lead sets it when the page is served by the real host of the
     platform it names (then a login form naming that platform is just its login page).
+    `same_owner(host)`: True when `host` belongs to the same platform as the page (x.com and
+    twitter.com): a platform's own redirect scripts between its own hosts are never a trap.
     """
     try:
-        return _analyse(html, base_url, markers, max_bytes, claimed_platform_allowed)
+        return _analyse(html, base_url, markers, max_bytes, claimed_platform_allowed, same_owner)
     except Exception:  # last resort: the probe must answer "unknown", never crash
         return PageAnalysis(
             findings=[
@@ -777,6 +780,7 @@ def _analyse(
     markers: Mapping[str, Sequence[str]] | None,
     max_bytes: int,
     claimed_platform_allowed: bool,
+    same_owner: Callable[[str], bool] | None = None,
 ) -> PageAnalysis:
     out = _Builder()
     base_url = base_url if isinstance(base_url, str) else ""
@@ -938,7 +942,7 @@ def _analyse(
     phishing = _phishing(out, scan, metas, visible, claimed_platform_allowed)
     trap |= phishing
     trap |= _payment_demand(out, visible + " " + " ".join(scan.attribute_text))
-    trap |= _obfuscated_redirect(out, scan, base_host)
+    trap |= _obfuscated_redirect(out, scan, base_host, same_owner)
 
     has_video = bool(video_codes) or bool(marker_kinds & _VIDEO_MARKER_KINDS)
 
@@ -1197,12 +1201,19 @@ def _payment_demand(out: _Builder, text: str) -> bool:
     return False
 
 
-def _obfuscated_redirect(out: _Builder, scan: _Scan, base_host: str) -> bool:
+def _obfuscated_redirect(
+    out: _Builder, scan: _Scan, base_host: str, same_owner: Callable[[str], bool] | None
+) -> bool:
     for script in scan.scripts[:200]:
         head = script[:200_000]
         for match in _JS_NAVIGATE.finditer(head):
             target = _host(match.group(2)) if "//" in match.group(2) else None
-            if target and base_host and not _same_site(target, base_host):
+            if (
+                target
+                and base_host
+                and not _same_site(target, base_host)
+                and not (same_owner is not None and same_owner(target))
+            ):
                 out.add(
                     "obfuscated_redirect",
                     f"A script on the page sends the visitor to another site (host {target}).",

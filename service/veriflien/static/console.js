@@ -20,7 +20,20 @@ const PARALLEL_CHECKS = 3;
 // to the international resources and says so.
 const OTHER_COUNTRY = "ZZ";
 const REPORT_KINDS = ["platform", "authority", "support", "prevention"];
-const KNOWN_PROBES = ["url", "fetch", "page", "oembed", "media", "ytdlp", "embed", "check"];
+const KNOWN_PROBES = [
+  "url",
+  "fetch",
+  "platform",
+  "page",
+  "oembed",
+  "api",
+  "media",
+  "ytdlp",
+  "embed",
+  "check",
+];
+// Platforms whose answers the last `veriflien selftest` could not verify (GET /api/v1/selftest).
+let unverifiedPlatforms = new Set();
 
 const $ = (id) => document.getElementById(id);
 const cards = [];
@@ -330,6 +343,16 @@ function renderCard(card) {
       ),
     ),
   );
+
+  if (result.platform && unverifiedPlatforms.has(result.platform.id)) {
+    node.append(
+      el(
+        "p",
+        { class: "selftest-warning", role: "note" },
+        t(lang, "card.unverified", { platform: result.platform.name }),
+      ),
+    );
+  }
 
   const media = mediaText(lang, result.media);
   if (media) node.append(el("p", { class: "media" }, t(lang, "card.media", { text: media })));
@@ -753,6 +776,20 @@ function renderHistory() {
   $("history-clear").disabled = historyEntries().length === 0;
 }
 
+/** Which platforms the last self-test could not verify; a courtesy warning, never a blocker. */
+async function loadSelftest() {
+  try {
+    const response = await fetch("/api/v1/selftest", { headers: { Accept: "application/json" } });
+    if (!response.ok) return;
+    const doc = await response.json();
+    const states = Object.entries(doc.platforms || {});
+    unverifiedPlatforms = new Set(states.filter(([, s]) => s !== "verified").map(([id]) => id));
+    for (const card of cards) if (card.result) renderCard(card);
+  } catch {
+    // Without it the console works the same; only the warning is missing.
+  }
+}
+
 function applyLanguage() {
   const lang = prefs.lang;
   document.documentElement.lang = lang;
@@ -799,6 +836,7 @@ function init() {
   });
   $("history-clear").addEventListener("click", clearHistory);
   applyLanguage();
+  loadSelftest();
 }
 
 init();

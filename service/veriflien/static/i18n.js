@@ -84,6 +84,10 @@ export const MESSAGES = {
     "probe.fetch": "Lecture du lien (en-têtes et page)",
     "probe.page": "Analyse de la page",
     "probe.oembed": "Question à la plateforme (oEmbed)",
+    "probe.api": "Question au service de données de la plateforme",
+    "probe.platform": "Reconnaissance de la plateforme",
+    "card.unverified":
+      "À noter : lors de notre dernier contrôle automatique, {platform} ne répondait plus comme prévu. Ce résultat est peut-être moins sûr que d'habitude ; en cas de doute, refaites la vérification plus tard.",
     "probe.media": "Lecture de l'index du fichier vidéo",
     "probe.ytdlp": "Lecture des informations de la plateforme",
     "probe.embed": "Lecture du lecteur vidéo intégré",
@@ -221,6 +225,10 @@ export const MESSAGES = {
     "probe.fetch": "Reading the link (headers and page)",
     "probe.page": "Reading the page",
     "probe.oembed": "Asking the platform (oEmbed)",
+    "probe.api": "Asking the platform's data service",
+    "probe.platform": "Recognising the platform",
+    "card.unverified":
+      "Note: in our last automatic check, {platform} no longer answered as expected. This result may be less reliable than usual; if in doubt, check again later.",
     "probe.media": "Reading the video file's index",
     "probe.ytdlp": "Reading the platform's information",
     "probe.embed": "Reading the embedded player",
