@@ -325,7 +325,7 @@ class HostPolicy:
         host = host.strip().lower()
         if host.startswith("["):
             name, bracket, rest = host[1:].partition("]")
-            if not bracket or (rest and not _PORT_RE.match(rest[1:])):
+            if not bracket or (rest and not (rest[0] == ":" and _PORT_RE.match(rest[1:]))):
                 return False
         else:
             name, _, port = host.partition(":")

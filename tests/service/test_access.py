@@ -475,6 +475,8 @@ async def test_dns_rebinding_host_name_is_refused_with_421(
         ([], "LOCALHOST.", 200),
         ([], "127.0.0.1", 200),
         ([], "[::1]:8080", 200),
+        ([], "[::1]x8080", 421),
+        ([], "localhost:http", 421),
         ([], "127.0.0.2:8080", 421),
         ([], "localhost.attacker.example", 421),
         (["verif.example.org"], "verif.example.org", 200),
