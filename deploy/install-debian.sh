@@ -89,6 +89,9 @@ anonymous_checks = "any"
 rate_limit_per_client = 20
 rate_limit_per_key = 300
 trusted_proxies = ["127.0.0.1/32", "::1/128"]
+# Host names answered (others get 421, against DNS rebinding). Caddy passes the visitor's Host:
+# add your public name, e.g. ["verif.example.org", "localhost", "127.0.0.1", "::1"].
+allowed_hosts = ["localhost", "127.0.0.1", "::1"]
 default_lang = "fr"
 default_country = "FR"
 TOML

@@ -181,7 +181,20 @@ function renderDetails(result) {
   return el("details", { class: "technical" }, el("summary", { text: t("detailsHeading") }), facts, list);
 }
 
-function renderResult(card, settings, result) {
+/** "Check again": the instance reads the link anew instead of reusing a recent answer. */
+function renderAgain(card, settings, link) {
+  const hintId = `again-hint-${card.dataset.index}`;
+  const button = el("button", {
+    type: "button",
+    class: "button button-again",
+    "aria-describedby": hintId,
+    text: t("checkAgain"),
+  });
+  button.addEventListener("click", () => checkOne(card, settings, link, { fresh: true }));
+  return el("div", { class: "again" }, button, el("p", { class: "small", id: hintId, text: t("checkAgainHint") }));
+}
+
+function renderResult(card, settings, link, result) {
   const verdict = Object.hasOwn(TONES, result.verdict) ? result.verdict : "unknown";
   const tone = TONES[verdict];
   const advice = result.advice ?? {};
@@ -220,7 +233,7 @@ function renderResult(card, settings, result) {
     for (const note of advice.notes) notes.append(el("li", { text: note }));
     outcome.append(notes);
   }
-  outcome.append(renderEvidence(settings, result), renderDetails(result));
+  outcome.append(renderAgain(card, settings, link), renderEvidence(settings, result), renderDetails(result));
   card.append(outcome);
 }
 
@@ -244,7 +257,7 @@ function errorText(error) {
   return t("errorNetwork");
 }
 
-async function checkOne(card, settings, link) {
+async function checkOne(card, settings, link, { fresh = false } = {}) {
   card.querySelector(".outcome, .problem")?.remove();
   const progress = card.querySelector(".progress");
   progress.replaceChildren();
@@ -253,9 +266,18 @@ async function checkOne(card, settings, link) {
   const waiting = el("p", { class: "waiting", role: "status", text: t("checking") });
   card.append(waiting);
   try {
-    const result = await runCheck(settings, link, { onProgress: (event) => renderProgress(progress, event) });
-    renderResult(card, settings, result);
+    const result = await runCheck(settings, link, {
+      onProgress: (event) => renderProgress(progress, event),
+      fresh,
+    });
+    renderResult(card, settings, link, result);
     card.dataset.state = "done";
+    if (fresh) {
+      // The button that was pressed is gone with the old result: give focus to the new verdict.
+      const verdict = card.querySelector(".verdict");
+      verdict.setAttribute("tabindex", "-1");
+      verdict.focus();
+    }
   } catch (error) {
     const retry = el("button", { type: "button", class: "button", text: t("retry") });
     retry.addEventListener("click", () => checkOne(card, settings, link));

@@ -119,7 +119,13 @@ def create_app(settings: Settings | None = None) -> web.Application:
     )
     app[SETTINGS] = settings = settings or Settings().with_overrides()
     app[STATE] = SharedState(settings.redis_url, settings.redis_timeout)
-    app[CACHE] = ResultCache(app[STATE], settings.secret, settings.cache_ttl, settings.port_set)
+    app[CACHE] = ResultCache(
+        app[STATE],
+        settings.secret,
+        settings.cache_ttl,
+        settings.port_set,
+        ttl_non_public=settings.cache_ttl_non_public,
+    )
     app[ACCESS] = AccessPolicy(settings, app[STATE])
     app[METRICS] = Metrics(lambda: _live_metrics(app))
     app[SELFTEST] = LastReport(settings, app[STATE])

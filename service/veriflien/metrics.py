@@ -99,7 +99,8 @@ class Metrics:
         )
         self.cache = Counter(
             "veriflien_cache_requests",
-            "Result cache look-ups, by outcome (hit or miss).",
+            "Result cache look-ups, by outcome (hit, miss, or fresh: the caller asked to check "
+            "again).",
             ["result"],
             registry=self.registry,
         )

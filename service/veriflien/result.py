@@ -9,9 +9,15 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 SCHEMA_VERSION = 1
+
+
+def utc_timestamp(moment: datetime) -> str:
+    """`checked_at` as every result writes it: UTC, to the second, e.g. 2026-11-21T05:30:00Z."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 class Verdict(enum.StrEnum):

@@ -288,3 +288,58 @@ def test_install_debian_script_in_a_temporary_prefix(tmp_path: Path) -> None:
     )  # fmt: skip
     assert again.returncode == 0
     assert (etc / "veriflien.toml").read_text().endswith("# edited\n")
+
+
+def _compose_value(text: str, env: dict[str, str]) -> str:
+    """Compose's ${VAR}, ${VAR:-default} and ${VAR:?message} substitution."""
+
+    def one(match: re.Match) -> str:
+        name, op, rest = match.group(1), match.group(2) or "", match.group(3) or ""
+        if name in env:
+            return env[name]
+        assert op != ":?", f"{name} must be set: {rest}"
+        return rest
+
+    return re.sub(r"\$\{([A-Z_]+)(:-|:\?)?([^}]*)\}", one, str(text))
+
+
+def test_every_deploy_path_answers_the_host_names_its_clients_send() -> None:
+    """Issue 13, item 7: the Host check must not lock out a deployment's own traffic."""
+    from veriflien.access import HostPolicy
+    from veriflien.settings import load
+
+    domain = "verif.example.org"
+    # Compose: Caddy passes the visitor's Host; the image's HEALTHCHECK asks 127.0.0.1.
+    compose = yaml.safe_load((DEPLOY / "compose.yaml").read_text())
+    env = {
+        name: _compose_value(value, {"VERIFLIEN_DOMAIN": domain, "VERIFLIEN_INSTANCE_KEY": "k"})
+        for name, value in compose["services"]["veriflien"]["environment"].items()
+    }
+    settings = load(env)
+    hosts = HostPolicy(settings.host, settings.allowed_hosts)
+    assert hosts.allows(domain) and hosts.allows("127.0.0.1:8080")
+    assert "127.0.0.1:{port}/healthz" in (DEPLOY / "Containerfile").read_text()
+    assert not hosts.allows("rebind.attacker.example")
+
+    # Kubernetes: probes send Host: localhost; Prometheus (pod annotations) the pod address.
+    configmap = _by_name("ConfigMap", "veriflien-config")["data"]
+    settings = load(configmap)
+    hosts = HostPolicy(settings.host, settings.allowed_hosts)
+    (container,) = _by_name("Deployment", "veriflien")["spec"]["template"]["spec"]["containers"]
+    for probe in ("livenessProbe", "readinessProbe", "startupProbe"):
+        headers = {h["name"]: h["value"] for h in container[probe]["httpGet"]["httpHeaders"]}
+        assert hosts.allows(headers["Host"]), probe
+    assert hosts.allows("10.42.3.17:8080") and hosts.allows(domain)
+    assert not hosts.allows("rebind.attacker.example")
+
+    # Debian: the installer's settings answer the README's `curl http://127.0.0.1:8080/readyz`;
+    # the README tells the operator to add the public name Caddy passes on.
+    script = (DEPLOY / "install-debian.sh").read_text()
+    toml_text = script.split("<<TOML\n", 1)[1].split("\nTOML\n", 1)[0]
+    toml_text = toml_text.replace("$HOST", "127.0.0.1").replace("$PORT", "8080")
+    toml_text = toml_text.replace("$redis_url", "")
+    debian = tomllib.loads(toml_text)
+    hosts = HostPolicy(debian["host"], debian["allowed_hosts"])
+    assert hosts.allows("127.0.0.1:8080") and hosts.allows("localhost:8080")
+    guide = (DEPLOY / "README.md").read_text()
+    assert 'allowed_hosts = ["verif.example.org"' in guide

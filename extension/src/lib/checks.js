@@ -91,9 +91,11 @@ export async function* readEvents(body) {
 
 /**
  * Runs one check. onProgress receives each `progress` event's data; the promise resolves with
- * the result document. The instance fetches the link; this browser never does.
+ * the result document. The instance fetches the link; this browser never does. fresh: ask the
+ * instance to look again instead of reusing a recent check of the same link ("check again");
+ * sent only when asked, so instances that predate it still accept ordinary checks.
  */
-export async function runCheck(settings, url, { onProgress = () => {}, signal } = {}) {
+export async function runCheck(settings, url, { onProgress = () => {}, signal, fresh = false } = {}) {
   const timeout = AbortSignal.timeout(CHECK_TIMEOUT_MS);
   const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
   const body = {
@@ -102,6 +104,7 @@ export async function runCheck(settings, url, { onProgress = () => {}, signal } 
     country: settings.country,
     minor: Boolean(settings.minor),
   };
+  if (fresh) body.fresh = true;
   const response = await post(settings, "/api/v1/checks", body, "text/event-stream", combined);
   const type = response.headers.get("Content-Type") || "";
   if (!type.includes("text/event-stream")) {

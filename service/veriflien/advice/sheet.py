@@ -194,7 +194,15 @@ def _parse_time(value: Any) -> datetime | None:
         moment = datetime.fromisoformat(value)
     except ValueError:
         return None
-    return moment if moment.tzinfo is not None else None
+    if moment.tzinfo is None:
+        return None
+    try:
+        # The sheet states the time in UTC: "9999-12-31T23:59:59-23:59" is a valid ISO 8601 text
+        # whose UTC time is past year 9999, which Python cannot represent (OverflowError).
+        moment.astimezone(UTC)
+    except OverflowError:
+        return None
+    return moment
 
 
 def validate_result_for_sheet(doc: Any) -> list[str]:
@@ -212,8 +220,8 @@ def validate_result_for_sheet(doc: Any) -> list[str]:
         )
     if _parse_time(doc.get("checked_at")) is None:
         errors.append(
-            "Field 'checked_at' must be an ISO 8601 date and time with a time zone "
-            "(for example 2026-11-21T05:30:00+00:00)."
+            "Field 'checked_at' must be an ISO 8601 date and time with a time zone, between "
+            "the years 1 and 9999 in UTC (for example 2026-11-21T05:30:00+00:00)."
         )
     if not _is_str(doc.get("version")):
         errors.append("Field 'version' is missing or empty.")

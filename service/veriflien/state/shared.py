@@ -46,6 +46,7 @@ class LocalStore:
 
     def __init__(self, max_entries: int = 10_000) -> None:
         self.max_entries = max_entries
+        self.clock = time.monotonic  # when cached values expire; tests move it instead of waiting
         self._values: OrderedDict[str, tuple[float, bytes]] = OrderedDict()
         self._counters: OrderedDict[str, tuple[float, int]] = OrderedDict()
 
@@ -54,14 +55,14 @@ class LocalStore:
         if entry is None:
             return None
         expires, value = entry
-        if expires <= time.monotonic():
+        if expires <= self.clock():
             del self._values[key]
             return None
         self._values.move_to_end(key)
         return value
 
     def set(self, key: str, value: bytes, ttl: float) -> None:
-        self._values[key] = (time.monotonic() + ttl, value)
+        self._values[key] = (self.clock() + ttl, value)
         self._values.move_to_end(key)
         while len(self._values) > self.max_entries:
             self._values.popitem(last=False)

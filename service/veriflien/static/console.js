@@ -188,8 +188,10 @@ async function errorMessage(response) {
   return `HTTP ${response.status}`;
 }
 
-async function runCheck(card) {
+/** fresh: ask the server to look again rather than reuse a recent answer ("check again"). */
+async function runCheck(card, { fresh = false } = {}) {
   const body = { url: card.url, lang: card.lang, country: card.country, minor: card.minor };
+  if (fresh) body.fresh = true;
   let response;
   try {
     response = await fetch("/api/v1/checks", {
@@ -302,6 +304,7 @@ function renderCard(card) {
     node.append(
       heading(headingId, "verdict-word", t(lang, "card.error_title")),
       el("p", { class: "error" }, card.error),
+      againBox(card),
     );
     return;
   }
@@ -355,7 +358,7 @@ function renderCard(card) {
   if (media) node.append(el("p", { class: "media" }, t(lang, "card.media", { text: media })));
 
   const date = formatDate(lang, result.checked_at);
-  node.append(el("p", { class: "checked-at" }, t(lang, "card.checked_at", { date })));
+  node.append(el("p", { class: "checked-at" }, t(lang, "card.checked_at", { date })), againBox(card));
 
   if (result.lang && result.lang !== lang) {
     const rerun = el("button", { type: "button", class: "secondary" }, t(lang, "card.rerun"));
@@ -371,6 +374,25 @@ function renderCard(card) {
     progressSection(card, false),
   );
   renderProgress(card);
+}
+
+/** "Check again": the server looks at the link anew instead of reusing a recent answer, which
+ * may be up to a minute old for "private" or "removed" (ten for "public"). */
+function againBox(card) {
+  const lang = prefs.lang;
+  const hintId = `${card.id}-again-hint`;
+  const button = el(
+    "button",
+    { type: "button", class: "secondary again", "aria-describedby": hintId },
+    t(lang, "card.again"),
+  );
+  button.addEventListener("click", () => checkAgain(card));
+  return el(
+    "div",
+    { class: "again-box" },
+    button,
+    el("p", { class: "hint", id: hintId }, t(lang, "card.again_hint")),
+  );
 }
 
 function mediaText(lang, media) {
@@ -662,6 +684,32 @@ function setStatus(text) {
   $("live-status").textContent = text;
 }
 
+function cardWords(card) {
+  return card.result
+    ? t(prefs.lang, `verdict.${knownVerdict(card.result.verdict)}`)
+    : t(prefs.lang, "card.error_title");
+}
+
+async function checkAgain(card) {
+  if (card.node.dataset.state === "running") return;
+  Object.assign(card, {
+    result: null,
+    error: null,
+    sheetError: null,
+    steps: [],
+    lang: prefs.lang,
+    country: prefs.country === "other" ? OTHER_COUNTRY : prefs.country,
+    minor: prefs.minor,
+  });
+  renderCard(card);
+  setStatus(t(prefs.lang, "status.running", { count: 1 }));
+  await runCheck(card, { fresh: true });
+  renderCard(card);
+  if (card.result) remember(card.result);
+  setStatus(t(prefs.lang, "status.done", { summary: cardWords(card) }));
+  card.node.querySelector("h3")?.focus();
+}
+
 async function startChecks(links) {
   const lang = prefs.lang;
   // Newest batch first, and inside a batch the links in the order they were pasted.
@@ -678,15 +726,11 @@ async function startChecks(links) {
     }
   };
   await Promise.all(Array.from({ length: Math.min(PARALLEL_CHECKS, batch.length) }, worker));
-  const words = (card) =>
-    card.result
-      ? t(prefs.lang, `verdict.${knownVerdict(card.result.verdict)}`)
-      : t(prefs.lang, "card.error_title");
   const summary =
     batch.length === 1
-      ? words(batch[0])
+      ? cardWords(batch[0])
       : batch
-          .map((card) => t(prefs.lang, "status.one", { url: card.url, verdict: words(card) }))
+          .map((card) => t(prefs.lang, "status.one", { url: card.url, verdict: cardWords(card) }))
           .join(t(prefs.lang, "list.separator"));
   setStatus(t(prefs.lang, "status.done", { summary }));
   const active = document.activeElement;

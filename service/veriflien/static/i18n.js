@@ -57,6 +57,9 @@ export const MESSAGES = {
       "Ce résultat a été rédigé en anglais. Vous pouvez relancer la vérification pour l'obtenir en français.",
     "card.rerun": "Vérifier à nouveau en français",
     "card.checked_at": "Vérifié le {date}",
+    "card.again": "Vérifier à nouveau",
+    "card.again_hint":
+      "Le serveur relit le lien maintenant, au lieu de redonner une vérification faite peu avant (jusqu'à 1 minute plus tôt pour un lien privé ou supprimé, 10 minutes sinon). Utile avant d'imprimer la fiche de preuves.",
     "card.error_title": "La vérification n'a pas pu se faire",
     "card.error_network":
       "Le service Vérif'Lien n'a pas répondu. Vérifiez la connexion et réessayez.",
@@ -196,6 +199,9 @@ export const MESSAGES = {
       "This result was written in French. You can run the check again to get it in English.",
     "card.rerun": "Check again in English",
     "card.checked_at": "Checked on {date}",
+    "card.again": "Check again",
+    "card.again_hint":
+      "The server reads the link again now, instead of giving back a check made shortly before (up to 1 minute earlier for a private or removed link, 10 minutes otherwise). Useful before printing the evidence sheet.",
     "card.error_title": "The check could not run",
     "card.error_network":
       "The Vérif'Lien service did not answer. Check the connection and try again.",
