@@ -157,6 +157,14 @@ SETTINGS: tuple[Setting, ...] = (
         "never reused.",
     ),
     Setting(
+        "cache_hide_hits",
+        bool,
+        False,
+        "Answer from the cache at the pace of the check it reuses (its progress events are always "
+        "replayed), so that not even timing tells a caller the link was checked recently. Costs "
+        "the cache's speed: off by default (SECURITY.md, 'cache timing').",
+    ),
+    Setting(
         "keys_file",
         str,
         "",
@@ -290,6 +298,7 @@ class Settings:
     redis_timeout: float = 0.5
     cache_ttl: float = 600.0
     cache_ttl_non_public: float = 60.0
+    cache_hide_hits: bool = False
     keys_file: str = ""
     anonymous_checks: str = "local"
     rate_limit_window: float = 60.0

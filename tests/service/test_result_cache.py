@@ -10,6 +10,7 @@ moved, never waited for.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import UTC, datetime
 from typing import Any
@@ -171,3 +172,26 @@ def test_non_public_cache_time_is_a_setting_of_at_most_the_cache_time() -> None:
         load({"VERIFLIEN_CACHE_TTL_NON_PUBLIC": "-1"})
     with pytest.raises(SettingsError, match="VERIFLIEN_CACHE_TTL_NON_PUBLIC"):
         load({"VERIFLIEN_CACHE_TTL_NON_PUBLIC": "nan"})
+
+
+async def test_hits_keep_the_checks_pace_only_when_the_operator_asks(
+    aiohttp_client, settings, fake_platform, monkeypatch
+) -> None:
+    """By default a hit is answered at once; with cache_hide_hits it waits as the check did."""
+    from veriflien.api import checks
+
+    waits: list[float] = []
+    real_sleep = asyncio.sleep
+
+    async def recording_sleep(delay: float, *args: object) -> None:
+        waits.append(delay)
+        await real_sleep(0)
+
+    for hide, url in ((False, GONE + "?pace=0"), (True, GONE + "?pace=1")):
+        client, _ = await _service(aiohttp_client, settings.with_overrides(cache_hide_hits=hide))
+        await _check(client, url)
+        waits.clear()
+        monkeypatch.setattr(checks.asyncio, "sleep", recording_sleep)
+        await _check(client, url)
+        monkeypatch.setattr(checks.asyncio, "sleep", real_sleep)
+        assert bool(waits) is hide, (hide, waits)
