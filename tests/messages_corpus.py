@@ -222,7 +222,42 @@ contacts get the video.""",
         conditions=frozenset({"wallet", "links"}),
         verdicts=("suspicious",),
     ),
+    Case(
+        "fr-mass-mailbox",
+        """Bonjour. Je vous informe que j'ai piraté votre boîte mail et votre ordinateur. J'ai une
+vidéo de vous en train de vous masturber devant un site pornographique. Envoyez 450 euros en
+bitcoin sous 48h, l'adresse suit.""",
+        "mass_scam",
+        amounts=((450, "EUR"),),
+        reasons=frozenset({"hacked_device", "adult_sites", "crypto_payment", "long_deadline"}),
+    ),
+    Case(
+        "fr-mass-vous-vous-etes",
+        f"""Votre appareil a été infecté par mon logiciel espion lorsque vous avez visité un site
+pornographique. Vous vous êtes masturbé devant des vidéos. Payez 1 200 € en BTC : {BTC_P2SH}
+dans les 50 heures.""",
+        "mass_scam",
+        payments=(("bitcoin", BTC_P2SH, True),),
+        amounts=((1200, "EUR"),),
+        reasons=frozenset({"hacked_device", "malware_claim", "adult_sites"}),
+        conditions=frozenset({"wallet"}),
+    ),
+    Case(
+        "en-mass-email-account",
+        "Hello, I hacked your email account. I recorded you watching porn. Pay $800 in bitcoin "
+        "within 2 days.",
+        "mass_scam",
+        amounts=((800, "USD"),),
+        reasons=frozenset({"hacked_device", "adult_sites"}),
+    ),
     # ------------------------------------------------------------- targeted blackmail, French
+    Case(
+        "fr-targeted-seen-on-skype",
+        "Je t'ai vu nu sur Skype hier soir. Envoie 200€ sinon je montre la vidéo à tout le monde.",
+        "targeted_blackmail",
+        amounts=((200, "EUR"),),
+        reasons=frozenset({"intimate_exchange", "named_platform"}),
+    ),
     Case(
         "fr-targeted-seed-pcs",
         """Je t'ai enregistré pendant notre appel vidéo sur Messenger. Si tu ne m'envoies pas des

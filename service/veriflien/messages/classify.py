@@ -18,8 +18,9 @@ applies one rule, in `decide`:
   points behind;
 - anything else is `unknown`, with every sign found on both sides as reasons.
 
-A targeted verdict also needs a sign of blackmail (a threat to publish, a payment demand, a
-deadline, or any second targeted sign): "look at this https://…" alone is not blackmail.
+A targeted verdict also needs a sign of blackmail (a threat to publish or to tell, a payment
+demand, a deadline) or a sign only a real exchange produces: "look at this https://…", or "your
+family" and "Instagram" in a birthday message, are not blackmail.
 """
 
 from __future__ import annotations
@@ -216,9 +217,9 @@ def decide(reasons: list[Reason]) -> Classification:
     mass = sum(r.weight for r in reasons if r.points_to == MASS)
     targeted = sum(r.weight for r in reasons if r.points_to == TARGETED)
     strong = any(signals[r.code].strong for r in reasons if r.points_to == TARGETED)
-    targeted_codes = [r for r in reasons if r.points_to == TARGETED]
-    blackmail = any(r.points_to == BLACKMAIL for r in reasons) or len(targeted_codes) >= 2
-    blackmail = blackmail or any(r.code in ("long_deadline", "short_deadline") for r in reasons)
+    blackmail = strong or any(
+        r.points_to == BLACKMAIL or r.code in ("long_deadline", "short_deadline") for r in reasons
+    )
     kind = UNKNOWN
     if targeted >= 2 and blackmail and (targeted >= mass or (strong and mass - targeted < 3)):
         kind = TARGETED
