@@ -34,7 +34,7 @@ logger = logging.getLogger("veriflien.api")
 _FIELDS = {"text", "lang", "country", "minor"}
 _COUNTRY = re.compile(r"[A-Za-z]{2}")
 # 20,000 characters of JSON-escaped text (up to 6 bytes each, "\\uXXXX") and the other fields.
-MAX_MESSAGE_BODY = 6 * MAX_TEXT_CHARS + 4096
+MAX_MESSAGE_BODY = 128 * 1024
 
 
 def parse_message_request(

@@ -21,7 +21,6 @@ _I = re.IGNORECASE
 #: Links checked per message, in order of appearance (more are listed in the evidence only).
 MAX_LINKS = 5
 MAX_ITEMS = 50  # contacts, dates, deadlines: each list is capped
-_MAX_URL = 4096
 
 
 class _Claims:
@@ -83,12 +82,14 @@ class Extraction:
 # --------------------------------------------------------------------------------------- links
 
 _URL_CHARS = r"[^\s<>\"'`«»“”‘’{}|\\^]"
-_SCHEME_URL = re.compile(rf"(?<![\w@])https?://{_URL_CHARS}{{1,{_MAX_URL}}}", _I)
+# Unbounded on purpose: a link cut at some length would be another link, checked in its place. An
+# over-long one goes to the engine whole, which answers `invalid_url` for it as for any request.
+_SCHEME_URL = re.compile(rf"(?<![\w@])https?://{_URL_CHARS}+", _I)
 # Links pasted without a scheme, as they arrive by SMS: "www.site.com", or "host.tld/path".
 # Each label is followed by a literal dot, so the repetition is unambiguous (linear).
 _BARE_URL = re.compile(
-    rf"(?<![\w@./:-])(?:www\.(?:[a-z0-9-]{{1,63}}\.){{1,6}}[a-z]{{2,24}}(?:[/?#]{_URL_CHARS}{{0,{_MAX_URL}}})?"
-    rf"|(?:[a-z0-9-]{{1,63}}\.){{1,6}}(?:[a-z]{{2,24}}|xn--[a-z0-9-]{{1,59}})/{_URL_CHARS}{{0,{_MAX_URL}}})",
+    rf"(?<![\w@./:-])(?:www\.(?:[a-z0-9-]{{1,63}}\.){{1,6}}[a-z]{{2,24}}(?:[/?#]{_URL_CHARS}*)?"
+    rf"|(?:[a-z0-9-]{{1,63}}\.){{1,6}}(?:[a-z]{{2,24}}|xn--[a-z0-9-]{{1,59}})/{_URL_CHARS}*)",
     _I,
 )
 _TRAILING = ".,;:!?)]}>'\"»”’…"
@@ -110,13 +111,11 @@ def _links(text: str, claims: _Claims, spans: list[tuple[int, int]]) -> list[str
             if not claims.free(match.start(), match.end()):
                 continue
             link = _trim(match.group(0))
-            if "." not in link.split("//", 1)[-1].split("/", 1)[0] and "://" not in link:
-                continue
             claims.take(match.start(), match.start() + len(link))
             spans.append((match.start(), match.start() + len(link)))
             found.append((match.start(), link))
     found.sort()
-    return list(dict.fromkeys(link for _, link in found if len(link) <= _MAX_URL))
+    return list(dict.fromkeys(link for _, link in found))
 
 
 # ------------------------------------------------------------------------------------ contacts

@@ -386,6 +386,10 @@ function init() {
   for (const radio of document.querySelectorAll('input[name="mode"]')) {
     radio.addEventListener("change", () => setMode(radio.value, true));
   }
+  // The choice sits inside the links form: Enter on it must not submit that form.
+  $("mode").addEventListener("keydown", (event) => {
+    if (event.key === "Enter") event.preventDefault();
+  });
   $("message-form").addEventListener("submit", analyse);
   $("message-text").addEventListener("input", updateCount);
   $("message-text").addEventListener("keydown", (event) => {
