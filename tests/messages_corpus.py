@@ -403,7 +403,36 @@ Instagram et je les montre à tes parents.""",
         reasons=frozenset({"personal_details", "sent_images", "named_platform"}),
         conditions=frozenset({"relatives"}),
     ),
+    Case(
+        "en-targeted-instagram-nudes-sms",
+        "hey i have your nudes. send $500 via cashapp or i post them on your ig and tag your "
+        "whole family. you have 10 minutes. dont try anything",
+        "targeted_blackmail",
+        amounts=((500, "USD"),),
+        reasons=frozenset({"sent_images", "short_deadline", "relatives"}),
+        conditions=frozenset({"relatives"}),
+    ),
+    Case(
+        "en-targeted-bumble-segwit",
+        f"""We chatted on Bumble and you sent me photos. I know where you work. Pay 0.01 BTC to
+{BTC_SEGWIT} or your employer gets them.""",
+        "targeted_blackmail",
+        payments=(("bitcoin", BTC_SEGWIT, True),),
+        amounts=((0.01, "BTC"),),
+        reasons=frozenset({"sent_images", "personal_details", "dating_site"}),
+        conditions=frozenset({"wallet", "relatives"}),
+    ),
     # ------------------------------------------------------------------------- not blackmail
+    Case(
+        "fr-parcel-phishing",
+        "Bonjour, votre colis est en attente. Payez 1,99 € de frais de livraison ici : "
+        "https://videos.example.com/ok sous 24 heures.",
+        "unknown",
+        amounts=((1.99, "EUR"),),
+        links=("https://videos.example.com/ok",),
+        conditions=frozenset({"links"}),
+        verdicts=("unknown",),  # the fake answers a page without video evidence
+    ),
     Case(
         "fr-ordinary",
         "Coucou ! On se retrouve demain à 18 h devant le cinéma ? Ma sœur vient aussi. Bisous",

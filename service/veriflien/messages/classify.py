@@ -18,8 +18,9 @@ applies one rule, in `decide`:
   points behind;
 - anything else is `unknown`, with every sign found on both sides as reasons.
 
-A targeted verdict also needs a sign of blackmail (a threat to publish or to tell, a payment
-demand, a deadline) or a sign only a real exchange produces: "look at this https://…", or "your
+A targeted verdict also needs a sign of blackmail (a threat to publish or to tell, intimate
+images, the victim's relatives, "already posted") or a sign only a real exchange produces: "look
+at this https://…", a parcel-delivery phishing with a link, a fee and a deadline, or "your
 family" and "Instagram" in a birthday message, are not blackmail.
 """
 
@@ -46,6 +47,9 @@ _COMPUTED = frozenset(
     {"long_deadline", "no_link", "link", "named_relatives", "voucher_demand", "short_deadline"}
 )
 MAX_MATCHES_PER_PATTERN = 20
+_BLACKMAIL_SIGNS = frozenset(
+    {"publish_threat", "exposure_threat", "sexual_content", "relatives", "already_posted"}
+)
 
 
 class SignalsError(ValueError):
@@ -217,9 +221,10 @@ def decide(reasons: list[Reason]) -> Classification:
     mass = sum(r.weight for r in reasons if r.points_to == MASS)
     targeted = sum(r.weight for r in reasons if r.points_to == TARGETED)
     strong = any(signals[r.code].strong for r in reasons if r.points_to == TARGETED)
-    blackmail = strong or any(
-        r.points_to == BLACKMAIL or r.code in ("long_deadline", "short_deadline") for r in reasons
-    )
+    # A payment demand or a deadline is not enough: a parcel-delivery phishing has both, and a
+    # link. Blackmail threatens (to publish, to tell), is about intimate images, or names the
+    # victim's circle or a real exchange.
+    blackmail = strong or any(r.code in _BLACKMAIL_SIGNS for r in reasons)
     kind = UNKNOWN
     if targeted >= 2 and blackmail and (targeted >= mass or (strong and mass - targeted < 3)):
         kind = TARGETED
