@@ -340,6 +340,17 @@ class HostPolicy:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """Who made a request, as the middleware established it (for handlers that charge checks)."""
+
+    client: Client
+    key_name: str | None
+
+
+CALLER: web.RequestKey[Caller] = web.RequestKey("veriflien_caller", Caller)
+
+
 class AccessPolicy:
     def __init__(self, settings: Settings, state: SharedState) -> None:
         self.settings = settings
@@ -403,12 +414,12 @@ class AccessPolicy:
         return f"{scope}:{digest.hexdigest()[:32]}"
 
     async def limit(
-        self, scope: str, value: str, limit: int, what: str = "checks"
+        self, scope: str, value: str, limit: int, what: str = "checks", cost: int = 1
     ) -> web.Response | None:
         if limit <= 0:
             return None
         window = self.settings.rate_limit_window
-        decision = await self.state.hit(self._identity(scope, value), limit, window)
+        decision = await self.state.hit(self._identity(scope, value), limit, window, cost)
         if decision.allowed:
             return None
         self.rate_limited[scope] += 1
@@ -503,15 +514,9 @@ class AccessPolicy:
             return self._unauthorized(
                 "key_required", "This service needs an API key (Authorization: Bearer KEY)."
             )
+        request[CALLER] = Caller(client, key_name)
         if request.path in RATE_LIMITED_PATHS and request.method == "POST":
-            if key_name is not None:
-                limited = await self.limit("key", key_name, self.settings.rate_limit_per_key)
-            elif client.local and not self.settings.rate_limit_local:
-                limited = None
-            else:
-                limited = await self.limit(
-                    "client", client.counter, self.settings.rate_limit_per_client
-                )
+            limited = await self.charge(request, 1)
             if limited is not None:
                 return limited
         return await handler(request)
@@ -532,6 +537,24 @@ class AccessPolicy:
         if limited is not None:
             return limited
         return await self.keys.identify(token)
+
+    async def charge(self, request: web.Request, checks: int) -> web.Response | None:
+        """Count `checks` checks against the caller's limit (per key, else per client address or
+        IPv6 network; the machine's own calls only when `rate_limit_local` is on); the 429
+        answer when over it, else None.
+
+        The middleware charges one per POST /api/v1/checks; the messages handler charges one
+        per link it will check (at least one), once it has read the message."""
+        caller = request.get(CALLER) or Caller(self.client(request), None)
+        if caller.key_name is not None:
+            return await self.limit(
+                "key", caller.key_name, self.settings.rate_limit_per_key, cost=checks
+            )
+        if caller.client.local and not self.settings.rate_limit_local:
+            return None
+        return await self.limit(
+            "client", caller.client.counter, self.settings.rate_limit_per_client, cost=checks
+        )
 
     def _anonymous_allowed(self, client: Client) -> bool:
         policy = self.settings.anonymous_checks

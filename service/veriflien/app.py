@@ -17,6 +17,7 @@ from aiohttp import web
 from veriflien.access import AccessPolicy, access_middleware
 from veriflien.api.checks import create_check, healthz
 from veriflien.api.errors import error_middleware
+from veriflien.api.messages import create_message_analysis
 from veriflien.api.ops import metrics, readyz, selftest_status
 from veriflien.api.sheet import MAX_SHEET_BODY, create_sheet
 from veriflien.appkeys import ACCESS, CACHE, ENGINE, GATE, METRICS, SELFTEST, SETTINGS, STATE
@@ -133,6 +134,7 @@ def create_app(settings: Settings | None = None) -> web.Application:
     app.cleanup_ctx.append(_engine_ctx)
     app.router.add_post("/api/v1/checks", create_check)
     app.router.add_post("/api/v1/sheet", create_sheet)
+    app.router.add_post("/api/v1/messages", create_message_analysis)
     app.router.add_get("/api/v1/selftest", selftest_status)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)

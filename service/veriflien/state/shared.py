@@ -67,11 +67,11 @@ class LocalStore:
         while len(self._values) > self.max_entries:
             self._values.popitem(last=False)
 
-    def hit(self, key: str, limit: int, window: float) -> RateDecision:
+    def hit(self, key: str, limit: int, window: float, cost: int = 1) -> RateDecision:
         index, remaining = _window(time.time(), window)
         slot = f"{key}:{index}"
         expires, count = self._counters.get(slot, (time.monotonic() + remaining, 0))
-        count += 1
+        count += cost
         self._counters[slot] = (expires, count)
         self._counters.move_to_end(slot)
         now = time.monotonic()
@@ -198,17 +198,18 @@ class SharedState:
                 self._lost(exc)
         self.local.set(key, value, ttl)
 
-    async def hit(self, key: str, limit: int, window: float) -> RateDecision:
-        """Count one event against `key`; allowed while the window's count is within `limit`."""
+    async def hit(self, key: str, limit: int, window: float, cost: int = 1) -> RateDecision:
+        """Count `cost` events (one by default) against `key`, at once; allowed while the
+        window's count is within `limit`. A message with three links costs three checks."""
         if self._usable():
             index, remaining = _window(time.time(), window)
             slot = f"{PREFIX}rate:{key}:{index}"
             try:
                 pipe = self._redis.pipeline(transaction=True)  # type: ignore[union-attr]
-                pipe.incr(slot)
+                pipe.incrby(slot, cost)
                 pipe.expire(slot, remaining + 1)
                 count, _ = await pipe.execute()
                 return RateDecision(int(count) <= limit, remaining)
             except Exception as exc:
                 self._lost(exc)
-        return self.local.hit(key, limit, window)
+        return self.local.hit(key, limit, window, cost)

@@ -598,7 +598,7 @@ function splitSheet(html) {
   return { css: css.join("\n"), page };
 }
 
-function showSheet(win, html) {
+export function showSheet(win, html) {
   const { css, page } = splitSheet(html);
   const url = URL.createObjectURL(new Blob([page], { type: "text/html" }));
   const started = Date.now();
@@ -663,6 +663,19 @@ function downloadJson(card) {
   link.click();
   link.remove();
   setTimeout(() => URL.revokeObjectURL(url), 60_000);
+}
+
+/** Results of checks made elsewhere on this page (the message mode checks a message's links):
+ * each one becomes an ordinary card, newest batch first and in the order given. */
+export function showResults(results) {
+  const before = $("cards").firstElementChild;
+  for (const result of results) {
+    if (!result || typeof result.url !== "string") continue;
+    const card = newCard(result.url, before);
+    card.result = result;
+    renderCard(card);
+    remember(result);
+  }
 }
 
 // --- running checks ----------------------------------------------------------------------------

@@ -5,6 +5,8 @@
 // attributes; nothing else in the console holds user-facing text. The advice itself (what to say,
 // where to report) comes from the service, already in the language asked for.
 
+import { MESSAGE_MODE } from "/static/i18n-message.js";
+
 export const LANGS = ["fr", "en"];
 
 export const MESSAGES = {
@@ -288,6 +290,9 @@ export const MESSAGES = {
       "The signs are too weak to tell whether this content is public; it is not assumed to be private.",
   },
 };
+
+// The "paste the whole message" mode keeps its words in their own module.
+for (const lang of LANGS) Object.assign(MESSAGES[lang], MESSAGE_MODE[lang]);
 
 /** The text for `key` in `lang`, with `{name}` placeholders filled from `vars`. */
 export function t(lang, key, vars = {}) {
