@@ -4,9 +4,18 @@ Its response is the main document that later probes read (page markup, or the fi
 media file). It also turns the HTTP status into evidence: 404 and 410 say the content is gone;
 401 asks for an account; other errors are noted without weight, because anti-bot walls and
 overloaded servers answer 403 or 5xx for perfectly public videos.
+
+Bytes on the wire: a link that may be a media file is asked for its first window only
+(`Range: bytes=0-65535`) from the very first request. A plain GET of a 10 MB file makes the server
+push megabytes into the socket buffers before the service has read its 64 KiB and hung up; with
+the range, it sends 64 KiB. Only a recognised platform's content page (a watch page, a post) is
+fetched the plain way: it is a document, never a file. A document that answers the range with 206
+is completed by the gate, so the page analysis sees the same bytes either way.
 """
 
 from __future__ import annotations
+
+from yarl import URL
 
 from veriflien.net import GateError
 from veriflien.probes.base import CheckContext, Probe
@@ -33,12 +42,28 @@ class FetchProbe(Probe):
     name = "fetch"
     stage = 0
 
+    def __init__(self, *, range_first: bool = True) -> None:
+        # range_first=False restores the plain first GET (the benchmark's baseline).
+        self.range_first = range_first
+
     def applies(self, ctx: CheckContext) -> bool:
         return True
 
     async def run(self, ctx: CheckContext) -> None:
+        catalogue = ctx.catalogue
+
+        def may_be_media(url: URL) -> bool:
+            """Every address except a recognised platform's content page (a document)."""
+            platform = catalogue.match(str(url)) if catalogue is not None else None
+            return platform is None or not platform.is_content(str(url))
+
         try:
-            response = await ctx.gate.fetch(ctx.target.url, ctx.scope, media_window=FIRST_WINDOW)
+            response = await ctx.gate.fetch(
+                ctx.target.url,
+                ctx.scope,
+                media_window=FIRST_WINDOW,
+                range_first=may_be_media if self.range_first else None,
+            )
         except GateError as exc:
             ctx.failure = exc
             ctx.add(self.name, exc.reason, exc.detail, Verdict(exc.kind), Strength.STRONG)
