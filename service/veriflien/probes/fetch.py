@@ -15,11 +15,16 @@ is completed by the gate, so the page analysis sees the same bytes either way.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from yarl import URL
 
 from veriflien.net import GateError
 from veriflien.probes.base import CheckContext, Probe
 from veriflien.result import Strength, Verdict
+
+if TYPE_CHECKING:
+    from veriflien.platforms import Catalogue
 
 # Media windows: the first 64 KiB are enough to identify a container and read its first boxes.
 FIRST_WINDOW = 64 * 1024
@@ -49,20 +54,23 @@ class FetchProbe(Probe):
     def applies(self, ctx: CheckContext) -> bool:
         return True
 
+    @staticmethod
+    def may_be_media(catalogue: Catalogue | None, url: URL) -> bool:
+        """Every address except a recognised platform's content page (a document, never a
+        file: a watch page, a post) may be a media file and is asked for a range."""
+        platform = catalogue.match(str(url)) if catalogue is not None else None
+        return platform is None or not platform.is_content(str(url))
+
     async def run(self, ctx: CheckContext) -> None:
         catalogue = ctx.catalogue
-
-        def may_be_media(url: URL) -> bool:
-            """Every address except a recognised platform's content page (a document)."""
-            platform = catalogue.match(str(url)) if catalogue is not None else None
-            return platform is None or not platform.is_content(str(url))
-
         try:
             response = await ctx.gate.fetch(
                 ctx.target.url,
                 ctx.scope,
                 media_window=FIRST_WINDOW,
-                range_first=may_be_media if self.range_first else None,
+                range_first=(lambda url: self.may_be_media(catalogue, url))
+                if self.range_first
+                else None,
             )
         except GateError as exc:
             ctx.failure = exc
