@@ -547,10 +547,16 @@ async def _cut_moov(r: CachedReader, res: MediaResult, moov: TopBox, layout: Lay
     """The file ends inside its movie index. Players (ffmpeg) read the boxes it holds up to the
     cut: when every track box is whole and only trailing metadata is missing (an upload that
     stopped a few bytes before the end of a moov-at-end file), the video plays; otherwise
-    nothing does."""
+    nothing does. With no media data before the index (faststart, or an index alone), nothing
+    can play whatever the index says: it is not even read."""
     total = layout.total
     body = None
-    if total is not None and total - moov.offset - moov.header <= _index_room(r, None):
+    media_before = any(b.kind == b"mdat" and b.offset < moov.offset for b in layout.boxes)
+    if (
+        media_before
+        and total is not None
+        and total - moov.offset - moov.header <= _index_room(r, None)
+    ):
         body = await r.read_exact(moov.offset + moov.header, total - moov.offset - moov.header)
     try:
         movie, cut_kind = parse_moov_cut(body or b"")
