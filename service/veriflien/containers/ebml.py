@@ -254,8 +254,10 @@ class Chain:
             if b.cluster == 0 and base is None:
                 base = first_ts  # the run starts inside a cluster whose header was read apart
             if base is None:
-                return None
+                continue  # before the first Cluster header of the run: its cluster is unknown
             stamps.append(base + b.rel)
+        if not stamps:
+            return None  # the frames belong to a cluster whose Timestamp was not read
         last = max(stamps)
         steps = [b - a for a, b in itertools.pairwise(stamps) if b > a]
         track = picked[-1].track
