@@ -29,6 +29,9 @@ from .reader import (
 
 PREFETCH = 16 * 1024
 MAX_CHILDREN = 4096  # level-1 elements walked; each costs one tiny read
+# Clusters stepped over one header read (one request) at a time; a longer file is judged from
+# its declared size and one read of its end instead, within the per-check request budget.
+MAX_HOPS = 96
 MAX_META = 64 * 1024  # SeekHead, Info, Tracks bodies
 TAIL_WINDOW = 160 * 1024  # the end of the file, read in one request to date its last whole frame
 CLUSTER_HEAD = 64  # a cluster's first bytes: its Timestamp
@@ -417,6 +420,7 @@ async def _probe(r: CachedReader, res: MediaResult) -> None:
     tracks_cut = False
     off = seg.data
     walked = 0
+    hopped = False  # too many clusters to step over: the end of the file is read instead
     while walked < MAX_CHILDREN and (limit is None or off < limit):
         el = await _header(r, off)
         if el is None:
@@ -439,6 +443,9 @@ async def _probe(r: CachedReader, res: MediaResult) -> None:
             _parse_meta(el, await _body(r, el), webm, seg.data)
         elif el.eid == CLUSTER:
             clusters.append(el)
+            if len(clusters) >= MAX_HOPS and total is not None and webm.track_count:
+                hopped = True
+                break
         off = el.end
     if webm.duration is not None:
         media.duration_seconds = webm.duration * webm.scale / 1e9
@@ -451,6 +458,21 @@ async def _probe(r: CachedReader, res: MediaResult) -> None:
         return
     if live:
         await _live(r, res, webm, clusters[-1], total)
+        return
+    if hopped:
+        res.add("ebml_long_file", f"More than {MAX_HOPS} clusters: the end of the file is read.")
+        declared = None if seg.size is None else not (seg_cut or cues_cut)
+        if declared and media.duration_seconds:
+            media.complete, media.playable_seconds = True, media.duration_seconds
+            res.add(
+                "complete_webm",
+                f"The segment ends exactly at the end of file "
+                f"({fmt_seconds(media.duration_seconds)}).",
+                Verdict.PUBLIC,
+                Strength.STRONG,
+            )
+            return
+        await _live(r, res, webm, clusters[-1], total, declared)
         return
     if clusters and webm.track_count == 0 and walk_done:
         if tracks_cut or cut_el is not None or seg_cut:
@@ -584,11 +606,20 @@ async def _whole(
     )
 
 
-async def _live(r: CachedReader, res: MediaResult, webm: Webm, first: Element, total: int) -> None:
+async def _live(
+    r: CachedReader,
+    res: MediaResult,
+    webm: Webm,
+    first: Element,
+    total: int,
+    whole: bool | None = None,
+) -> None:
     """Clusters of unknown size (a browser's MediaRecorder): nothing declares where anything
     ends, so the end of the file is read in one request. A frame cut in two there is an
     interrupted upload or recording; a file ending on a whole frame (or inside the header of the
-    next one) is as complete as a recording can show."""
+    next one) is as complete as a recording can show. `whole`: what the declared segment size
+    already says (a long file whose clusters were not all stepped over), None when nothing
+    declares it."""
     media = res.media
     if webm.track_count == 0:
         res.add("ebml_no_tracks", "The recording declares no track: it cannot be played as is.")
@@ -609,6 +640,8 @@ async def _live(r: CachedReader, res: MediaResult, webm: Webm, first: Element, t
     seconds = chain.seconds(webm, first_ts)
     if seconds is None and not chain.blocks and first_ts is not None:
         seconds = first_ts * webm.scale / 1e9  # not one whole frame yet: nothing plays
+    if whole and media.duration_seconds:
+        seconds = media.duration_seconds  # whole, and its declared length says it all
     media.playable_seconds = seconds
     if seconds is None:
         last_rel = max((b.rel for b in chain.blocks), default=0) * webm.scale / 1e9
@@ -617,6 +650,27 @@ async def _live(r: CachedReader, res: MediaResult, webm: Webm, first: Element, t
             f"The last cluster starts too far from the end of the file to be read within the "
             f"budget: at least {fmt_seconds(last_rel)} can be played.",
         )
+    if whole is not None:
+        # The segment declares its size: it says whether the file is whole.
+        media.complete = whole
+        if whole:
+            media.playable_seconds = media.duration_seconds or seconds
+            res.add(
+                "complete_webm",
+                f"The segment ends exactly at the end of file "
+                f"({fmt_seconds(media.playable_seconds)}).",
+                Verdict.PUBLIC,
+                Strength.STRONG,
+            )
+        else:
+            res.add(
+                "ebml_segment_truncated",
+                f"The upload stopped before the end of the segment: {fmt_seconds(seconds)} of "
+                f"{fmt_seconds(media.duration_seconds)} can be played.",
+                Verdict.INCOMPLETE,
+                Strength.STRONG,
+            )
+        return
     if chain.end == "payload":
         media.complete = False
         res.add(
