@@ -521,17 +521,21 @@ class Gate:
         start = len(first.body)
         end = cap - 1 if total is None else min(total, cap) - 1
         whole = encoded not in {"", "identity"}
-        rest, _next, _via = await self._fetch_once(
-            url,
-            scope,
-            method="GET",
-            headers=headers,
-            body=None,
-            max_bytes=cap if whole else end - start + 1,
-            byte_range=None if whole else (start, end),
-            follow_refresh=False,
-            media_window=None,
-        )
+        try:
+            rest, _next, _via = await self._fetch_once(
+                url,
+                scope,
+                method="GET",
+                headers=headers,
+                body=None,
+                max_bytes=cap if whole else end - start + 1,
+                byte_range=None if whole else (start, end),
+                follow_refresh=False,
+                media_window=None,
+            )
+        except GateError:
+            first.truncated = True  # what came first is still the page's beginning: keep it
+            return first
         if rest.status == 200:
             return rest  # the server answered the whole document (or the plain GET did)
         if rest.status != 206 or not _continues(rest, start):
