@@ -81,7 +81,7 @@ class Finding:
 class MediaInfo:
     """What the container index says about a video file, read within the byte budget."""
 
-    container: str  # mp4, fmp4, webm, hls, dash, unknown
+    container: str  # mp4, fmp4, webm, ogg, hls, dash, unknown
     complete: bool | None  # None: could not tell
     duration_seconds: float | None = None
     playable_seconds: float | None = None

@@ -107,14 +107,22 @@ async def test_deeply_nested_markup_is_bounded_and_said_so(aiohttp_client, setti
 
 # --- hostile media files: direct links and behind <video src> -----------------------------------
 
-# What each broken file truthfully is. "incomplete" where the bytes prove the upload stopped;
-# otherwise the service cannot tell, and says so (unknown), or finds nothing to play (no_video).
+# What each broken file truthfully is. "incomplete" where the bytes prove the upload stopped, or
+# that no player can show anything (ffmpeg plays 0 s: the box walk breaks before any movie index,
+# or the index points at no media data at all); otherwise the service cannot tell, and says so
+# (unknown), or finds nothing to play (no_video). Never public.
 CANNOT_TELL = {"unknown", "no_video"}
+NOTHING_PLAYS = {"incomplete", *CANNOT_TELL}
 MEDIA_TRUTH = {
     "size-lies.mp4": {"incomplete"},
     "size-one.mp4": {"incomplete"},
     "offsets-beyond-eof.mp4": {"incomplete"},
     "segment-size-lies.webm": {"incomplete"},
+    "size-zero.mp4": NOTHING_PLAYS,  # a movie index and no media data box
+    "size-one-tiny.mp4": NOTHING_PLAYS,  # a box smaller than its header, before any index
+    "size-below-header.mp4": NOTHING_PLAYS,
+    "absurd-counts.mp4": NOTHING_PLAYS,  # its one chunk offset points inside the index itself
+    "deep-trak.mp4": NOTHING_PLAYS,  # no media data box at all
 }
 
 

@@ -20,11 +20,12 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import hashlib
+import re
 import socket
 import ssl
 import time
 import zlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -126,6 +127,7 @@ class Response:
     content_type: str
     total_length: int | None  # from Content-Range (…/TOTAL) or Content-Length of a full 200
     elapsed: float
+    requested_range: tuple[int, int] | None = None  # the Range this answer was asked with
 
     @property
     def is_html(self) -> bool:
@@ -257,8 +259,16 @@ class Gate:
         follow_refresh: bool = True,
         record: bool = True,
         media_window: int | None = None,
+        range_first: Callable[[URL], bool] | None = None,
     ) -> Response:
-        """Fetch `url` within `scope`'s limits. Raises Refused, Unreachable or InvalidTarget."""
+        """Fetch `url` within `scope`'s limits. Raises Refused, Unreachable or InvalidTarget.
+
+        `media_window`: a media file answering a plain GET is read only this far, then dropped.
+        `range_first(url)`: for each hop it approves, the request asks for the first
+        `media_window` bytes only (`Range: bytes=0-…`), so a media file is never pushed whole
+        into the socket; a document that answers 206 is then completed (one more range request)
+        so its readers see the same bytes as a plain GET would have given.
+        """
         if self._session is None:
             raise RuntimeError("Gate.start() was not called")
         started = time.monotonic()
@@ -282,6 +292,7 @@ class Gate:
                 follow_refresh=follow_refresh,
                 record=record,
                 media_window=media_window,
+                range_first=range_first,
             )
         except GateError as exc:
             exc.redirects = redirects  # the chain that led to the failure is evidence too
@@ -307,6 +318,7 @@ class Gate:
         follow_refresh: bool,
         record: bool,
         media_window: int | None,
+        range_first: Callable[[URL], bool] | None,
     ) -> Response:
         origin = _origin(current)
         while True:
@@ -315,6 +327,10 @@ class Gate:
             if key in seen:
                 raise Unreachable("redirect_loop", "The link redirects in a loop.")
             seen[key] = None
+            hop_range, probing = byte_range, False
+            if hop_range is None and media_window and range_first is not None and method == "GET":
+                probing = range_first(current)
+                hop_range = (0, media_window - 1) if probing else None
             response, next_url, via = await self._fetch_once(
                 current,
                 scope,
@@ -322,10 +338,26 @@ class Gate:
                 headers=headers,
                 body=body,
                 max_bytes=max_bytes,
-                byte_range=byte_range,
+                byte_range=hop_range,
                 follow_refresh=follow_refresh and follow_redirects,
                 media_window=media_window,
+                raw_bytes=not probing,
             )
+            if probing and response.status == 416:
+                # An empty resource cannot serve bytes 0-…: ask again the plain way.
+                response, next_url, via = await self._fetch_once(
+                    current,
+                    scope,
+                    method=method,
+                    headers=headers,
+                    body=body,
+                    max_bytes=max_bytes,
+                    byte_range=None,
+                    follow_refresh=follow_refresh and follow_redirects,
+                    media_window=media_window,
+                )
+            elif probing and response.status == 206 and not _is_media(response.content_type):
+                response = await self._complete(current, scope, response, max_bytes, headers)
             if record:
                 self._record(scope, response)
             if next_url is None or not follow_redirects:
@@ -372,6 +404,7 @@ class Gate:
         byte_range: tuple[int, int] | None,
         follow_refresh: bool,
         media_window: int | None,
+        raw_bytes: bool = True,
     ) -> tuple[Response, str | None, str]:
         assert self._session is not None
         time_left = scope.time_left()
@@ -398,7 +431,8 @@ class Gate:
             request_headers["Cookie"] = consent
         if byte_range is not None:
             request_headers["Range"] = f"bytes={byte_range[0]}-{byte_range[1]}"
-            request_headers["Accept-Encoding"] = "identity"  # ranges address raw bytes
+            if raw_bytes:
+                request_headers["Accept-Encoding"] = "identity"  # ranges address raw bytes
         timeout = aiohttp.ClientTimeout(
             total=time_left,
             sock_connect=self.settings.connect_timeout,
@@ -425,6 +459,7 @@ class Gate:
                         cap = min(cap, media_window)
                     data, truncated = await self._read_body(resp, cap, scope)
                     response = self._response(url, resp, data, truncated, server)
+                    response.requested_range = byte_range
         except RefusedAddressError as exc:
             raise self._refused(exc.refusal, scope) from exc
         except aiohttp.ClientConnectorError as exc:
@@ -461,6 +496,56 @@ class Gate:
         elif follow_refresh:
             next_url, via = await _refresh_hop(url, response)
         return response, next_url, via
+
+    async def _complete(
+        self,
+        url: URL,
+        scope: CheckScope,
+        first: Response,
+        max_bytes: int | None,
+        headers: Mapping[str, str] | None,
+    ) -> Response:
+        """A document that answered the first-window range request with 206: fetch the rest.
+
+        The rest is one more range request from where the first answer stopped, up to the usual
+        response cap, so the page reader sees exactly the bytes a plain GET would have given. A
+        compressed slice (Content-Encoding on a 206) cannot be continued byte for byte: the
+        document is then fetched again whole, the plain way.
+        """
+        cap = min(max_bytes or self.settings.max_response_bytes, self.settings.max_response_bytes)
+        total = first.total_length
+        if total is not None and total <= len(first.body):
+            return first
+        if len(first.body) >= cap:
+            first.truncated = True
+            return first
+        encoded = first.headers.get("Content-Encoding", "identity").strip().lower()
+        start = len(first.body)
+        end = cap - 1 if total is None else min(total, cap) - 1
+        whole = encoded not in {"", "identity"}
+        try:
+            rest, _next, _via = await self._fetch_once(
+                url,
+                scope,
+                method="GET",
+                headers=headers,
+                body=None,
+                max_bytes=cap if whole else end - start + 1,
+                byte_range=None if whole else (start, end),
+                follow_refresh=False,
+                media_window=None,
+            )
+        except GateError:
+            first.truncated = True  # what came first is still the page's beginning: keep it
+            return first
+        if rest.status == 200:
+            return rest  # the server answered the whole document (or the plain GET did)
+        if rest.status != 206 or not _continues(rest, start):
+            first.truncated = True  # the rest could not be had: say the page is partial
+            return first
+        first.body += rest.body
+        first.truncated = rest.truncated or (total is not None and total > len(first.body))
+        return first
 
     async def _read_body(
         self, resp: aiohttp.ClientResponse, cap: int, scope: CheckScope
@@ -584,6 +669,12 @@ def _body_complete(resp: aiohttp.ClientResponse, raw_read: int) -> bool:
     if length.isdigit() and raw_read >= int(length):
         return True
     return resp.content.at_eof()
+
+
+def _continues(response: Response, start: int) -> bool:
+    """True when a 206 answer starts at byte `start` (Content-Range: bytes START-…/…)."""
+    match = re.match(r"\s*bytes\s+(\d+)-", response.headers.get("Content-Range", ""))
+    return match is not None and int(match.group(1)) == start
 
 
 def _is_media(content_type: str) -> bool:
