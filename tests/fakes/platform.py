@@ -103,6 +103,9 @@ class FakePlatform:
             "resolve": self.pins,
             "ca_bundle": str(self.ca_file),
             "allow_networks": [f"{FAKE_ADDRESS}/32"],
+            # The machine's own calls are rate limited (20 a minute by default); tests check many
+            # links from the same loopback client. Rate-limit tests set their own limits.
+            "rate_limit_per_client": 10_000,
         }
 
     def env(self) -> dict[str, str]:
