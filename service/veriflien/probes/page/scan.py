@@ -19,6 +19,7 @@ deep chain (0.65 s for 100,000 levels), the XPath text() axis is not (2 ms).
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -57,6 +58,7 @@ _INVISIBLE = ("script", "style", "noscript", "template", "title")
 _ALL_TEXT = etree.XPath("//text()", smart_strings=False)
 _TEXT_INSIDE = etree.XPath(".//text()", smart_strings=False)
 MAX_NOSCRIPTS = 50
+_WALLET_ATTR_NAMES = re.compile(rb"data-(?:clipboard-text|address|wallet)")
 _WALLET_ELEMENTS = etree.XPath(
     "//*[@data-clipboard-text or @data-address or @data-wallet]", smart_strings=False
 )
@@ -163,7 +165,7 @@ def scan(root: Element | None, folded: bytes) -> Generator[None, None, Scan]:
     if b"itemtype" in folded and b"videoobject" in folded:
         out.microdata_video = _MICRODATA_VIDEO(root)[:MAX_ELEMENTS]
         yield
-    if any(name.encode() in folded for name in _WALLET_ATTRS):
+    if _WALLET_ATTR_NAMES.search(folded):
         for element in _WALLET_ELEMENTS(root)[:MAX_ATTRIBUTE_TEXTS]:
             if element.tag in _FIELDS:
                 continue  # already read with the form fields
