@@ -118,12 +118,13 @@ def test_an_amount_with_ransom_wording_far_into_the_text() -> None:
 
 def test_decomposed_accents_still_match_markers_and_lures() -> None:
     decomposed = "Cette vide\u0301o a e\u0301te\u0301 supprime\u0301e"
+    state = '<script>x={"raison":"Vide\u0301o prive\u0301e"}</script>'
     markers = {
-        "removed": ["Cette vidéo a été supprimée"],
-        "private": ['re:"raison"\\s*:\\s*"privée'],
+        "removed": ["Cette vidéo a été supprimée"],  # plain: casefolded substring
+        "private": ['re:"raison"\\s*:\\s*"Vidéo privée'],  # regex with an ASCII prefix
     }
-    result = analyse_page(page(f"<p>{decomposed}</p>" + FILLER * 10), BASE, markers)
-    assert "marker_removed" in codes(result)
+    result = analyse_page(page(f"{state}<p>{decomposed}</p>" + FILLER * 10), BASE, markers)
+    assert {"marker_removed", "marker_private"} <= codes(result)
     lure = "Pour voir la vide\u0301o, veuillez te\u0301le\u0301charger le codec."
     assert "codec_lure" in codes(analyse_page(page(f"<p>{lure}</p>" + FILLER * 10), BASE))
 

@@ -8,6 +8,7 @@ nothing here ever says "no video" (the facade does, when nothing at all was foun
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import unicodedata
@@ -25,6 +26,8 @@ MAX_URL_CHARS = 4096
 MAX_FINDINGS_PER_MARKER_KIND = 3
 # Occurrences of a marker's literal prefix tried before falling back to one plain regex search.
 MAX_PREFIX_HITS = 200
+# Characters after its prefix a marker with accents may span when that stretch is read in NFC.
+MARKER_WINDOW = 4096
 MICRODATA_ITEMS = 20  # items whose properties are read (any number still counts as evidence)
 
 #: What each catalogue marker kind points to. An age gate means any signed-in adult can watch:
@@ -160,8 +163,9 @@ def literal_prefix(source: str) -> str:
 
     Catalogue markers are anchored on JSON keys ('"reason"\\s*:'), and `re` cannot search a
     case-insensitive literal quickly (it only uses the leading '"'): finding the lowercased
-    prefix with str.find and matching only there reads a 1 MB page once instead of once per
-    marker. A top-level alternation or a quantifier on the last literal voids the prefix.
+    prefix in the lowercased page and matching only there reads a 1 MB page once per distinct
+    prefix instead of once per marker. A top-level alternation or a quantifier on the last
+    literal voids the prefix.
     """
     depth = 0
     in_class = False
@@ -200,39 +204,41 @@ def literal_prefix(source: str) -> str:
 
 class _MarkerText:
     """The page as marker searches need it, each form computed at most once and only if needed:
-    as decoded, ASCII-lowercased bytes, the ASCII-lowercased text as a str (index for index), and
-    the NFC form for markers with accents (catalogue markers are NFC, "vidéo" as one code point;
-    some pages send decomposed accents). Normalising a whole page costs 5-15 ms when it holds
-    characters NFC's quick check cannot clear, so ASCII markers never ask for it."""
+    as decoded, as ASCII-lowercased UTF-8 bytes (for the prefixes), and in NFC for markers with
+    accents (catalogue markers are NFC, "vidéo" as one code point; some pages send decomposed
+    accents). Normalising a whole page costs 5-15 ms when it holds characters NFC's quick check
+    cannot clear, so ASCII markers never ask for it."""
 
     def __init__(self, text: str, folded: bytes) -> None:
         self.text = text
         self.folded = folded
-        self._lowered: str | None = None
         self._casefolded: str | None = None
         self._nfc: str | None = None
-        self._present: dict[str, bool] = {}  # a catalogue's markers share a few prefixes
+        self._positions: dict[str, list[int]] = {}
 
-    def has(self, prefix: str) -> bool:
-        """Whether the ASCII `prefix` occurs in the page, any case (one search per prefix)."""
-        if prefix not in self._present:
-            self._present[prefix] = _literal(prefix.encode()).search(self.folded) is not None
-        return self._present[prefix]
+    def positions(self, prefix: str) -> list[int]:
+        """Where the ASCII `prefix` starts in the text, any case (at most MAX_PREFIX_HITS + 1).
+
+        Found once per prefix (a catalogue's markers share a few), in the ASCII-lowercased UTF-8
+        bytes; byte offsets become text indexes by decoding the bytes between them (a prefix
+        starts with an ASCII byte, so every offset is a character boundary)."""
+        if prefix not in self._positions:
+            found = _literal(prefix.encode()).finditer(self.folded)
+            offsets = [m.start() for m in itertools.islice(found, MAX_PREFIX_HITS + 1)]
+            indexes: list[int] = []
+            index = previous = 0
+            for offset in offsets:
+                index += len(self.folded[previous:offset].decode("utf-8", "replace"))
+                indexes.append(index)
+                previous = offset
+            self._positions[prefix] = indexes
+        return self._positions[prefix]
 
     @property
     def nfc(self) -> str:
         if self._nfc is None:
             self._nfc = unicodedata.normalize("NFC", self.text)
         return self._nfc
-
-    @property
-    def lowered(self) -> str:
-        if self._lowered is None:
-            # Only ASCII bytes changed case, so this decodes to a str of the same length.
-            self._lowered = self.folded.decode("utf-8", "replace")
-            if len(self._lowered) != len(self.text):
-                self._lowered = self.text.replace("\u0130", "i").lower()
-        return self._lowered
 
     @property
     def casefolded(self) -> str:
@@ -246,24 +252,25 @@ def _regex_marker_found(source: str, page: _MarkerText) -> bool | None:
     pattern, prefix = _compiled_marker(source)
     if pattern is None:
         return None
-    usable = len(prefix) >= 3 and prefix.isascii()
-    if usable and not page.has(prefix):
-        return False  # the usual case: one literal search settles it (and NFC keeps ASCII)
-    if not source.isascii():
-        return pattern.search(page.nfc) is not None
-    if not usable:
-        return pattern.search(page.text) is not None
-    lowered = page.lowered
-    position = lowered.find(prefix)
-    hits = 0
-    while position >= 0:
+    accented = not source.isascii()
+    if len(prefix) < 3 or not prefix.isascii():
+        return pattern.search(page.nfc if accented else page.text) is not None
+    positions = page.positions(prefix)
+    for position in positions[:MAX_PREFIX_HITS]:
         if pattern.match(page.text, position):
             return True
-        hits += 1
-        if hits >= MAX_PREFIX_HITS:
-            return pattern.search(page.text, position + 1) is not None
-        position = lowered.find(prefix, position + 1)
-    return False
+        if accented:
+            # Decomposed accents after the (ASCII) prefix: read that stretch in NFC.
+            window = page.text[position : position + MARKER_WINDOW]
+            if not unicodedata.is_normalized("NFC", window) and pattern.match(
+                unicodedata.normalize("NFC", window)
+            ):
+                return True
+    if len(positions) > MAX_PREFIX_HITS:  # more candidates than we try one by one
+        if accented:
+            return pattern.search(page.nfc) is not None
+        return pattern.search(page.text, positions[MAX_PREFIX_HITS]) is not None
+    return False  # the usual case: the prefix is not there at all, or leads nowhere
 
 
 def marker_findings(
