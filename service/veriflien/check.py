@@ -27,6 +27,11 @@ from veriflien.verdict import decide
 logger = logging.getLogger("veriflien.check")
 
 Progress = Callable[[dict[str, Any]], Awaitable[None]]
+# Probes are stopped this long after the check's deadline: fetches already end at the deadline (the
+# gate's scope bounds each one by the time left), so the grace only lets a probe that is finishing
+# report what it found. CPU-bound work runs in slices (veriflien.slices): the stop takes effect at
+# the next slice boundary, not after a thread's whole job.
+STOP_GRACE_SECONDS = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +99,7 @@ class CheckEngine:
             ytdlp=self.ytdlp,
         )
         try:
-            async with asyncio.timeout(self.settings.check_deadline + 1.0):
+            async with asyncio.timeout(self.settings.check_deadline + STOP_GRACE_SECONDS):
                 for _stage, members in groupby(self.probes, key=lambda p: p.stage):
                     active = [p for p in members if p.applies(ctx)]
                     if not active:

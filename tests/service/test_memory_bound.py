@@ -9,6 +9,14 @@ The checks run in a SUBPROCESS that contains only the service (the fake platform
 pytest process), and the measure is the child's peak RSS (getrusage ru_maxrss) after a warm-up
 check of each kind versus after the burst: per process, independent of what else pytest holds,
 and deterministic enough for CI.
+
+The same burst holds the deadline promise (issue 12): no check may end later than its deadline,
+plus the engine's stop grace, plus the documented margin. The margin is counted in slices (see
+veriflien/slices.py and README "Deadlines under load"): once a check is stopped, it answers as
+soon as the event loop comes back to it, which takes at most about one slice of each job running
+in a lane, plus that turn's own I/O. The child reports the longest slice it actually ran: a
+slower or busier machine runs longer slices, so the bound follows the machine instead of
+assuming one (a fixed 1.5 s failed once, at 22.3 s, on a quiet 2-core machine).
 """
 
 from __future__ import annotations
@@ -33,6 +41,15 @@ ROOT = Path(__file__).resolve().parents[2]
 # "uncapped" without depending on the machine's speed.
 GROWTH_BOUND_MIB = 400
 CHECKS = 200
+# The lateness a check may show past deadline + STOP_GRACE_SECONDS: a floor for the work that is
+# not sliced (TLS records, bounded decompression, garbage collection), plus LATENESS_SLICES slices:
+# one per lane slot (page-light 2, page-heavy 1, hls-parse 2), one for the stopped check's own
+# turn, two for that turn's I/O callbacks and the verdict.
+LATENESS_FLOOR_MS = 500
+LATENESS_SLICES = 8
+# A step is bounded in work (about a millisecond on the reference 2-core machine); one that takes
+# this much CPU means some work escaped the slicing, whatever the machine.
+MAX_STEP_CPU_MS = 50
 
 # (url, how many of the 200): every kind is in flight at once. The 100 MB page is the rarer one
 # only because parsing its first 2 MB costs seconds of CPU: 20 of them already keep every
@@ -48,9 +65,10 @@ assert sum(n for _, n in MIX) == CHECKS
 
 CHILD = r"""
 import asyncio, json, resource, sys
-from veriflien.check import CheckRequest
+from veriflien.check import CheckRequest, STOP_GRACE_SECONDS
 from veriflien.runtime import standalone_engine
 from veriflien.settings import load
+from veriflien.slices import SLICES
 
 def peak_mib():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
@@ -61,6 +79,7 @@ async def main(urls, warmup):
         for url in warmup:  # imports, TLS contexts, parsers and thread pool: paid once
             await engine.run(CheckRequest(url))
         before = peak_mib()
+        SLICES.reset()
         results = await asyncio.gather(*(engine.run(CheckRequest(u)) for u in urls))
         after = peak_mib()
     print(json.dumps({
@@ -68,7 +87,13 @@ async def main(urls, warmup):
         "after_mib": after,
         "verdicts": sorted({r.verdict.value for r in results}),
         "max_duration_ms": max(r.duration_ms for r in results),
+        "stopped": sum(any(f.code == "deadline" for f in r.findings) for r in results),
         "deadline_s": settings.check_deadline,
+        "grace_s": STOP_GRACE_SECONDS,
+        "slices": SLICES.slices,
+        "slice_ms": round(SLICES.longest * 1000, 1),
+        "slice_cpu_ms": round(SLICES.longest_cpu * 1000, 1),
+        "gc_pause_cpu_ms": round(SLICES.longest_gc * 1000, 1),
     }))
 
 urls, warmup = json.loads(sys.argv[1]), json.loads(sys.argv[2])
@@ -105,4 +130,9 @@ def test_200_concurrent_hostile_checks_stay_within_the_memory_bound(fake_platfor
     assert growth < GROWTH_BOUND_MIB, report
     # Memory was not bought with wrong answers: nothing here is public or crashed.
     assert set(report["verdicts"]) <= {"unknown", "unreachable", "no_video"}, report
-    assert report["max_duration_ms"] <= (report["deadline_s"] + 1.5) * 1000, report
+    # Deadlines held: lateness in units of the slice this run measured (module docstring).
+    assert report["slices"] > 0, report  # the analyses and playlist parses really were sliced
+    assert report["slice_cpu_ms"] <= MAX_STEP_CPU_MS, report
+    margin_ms = LATENESS_FLOOR_MS + LATENESS_SLICES * report["slice_ms"]
+    bound_ms = (report["deadline_s"] + report["grace_s"]) * 1000 + margin_ms
+    assert report["max_duration_ms"] <= bound_ms, (bound_ms, report)

@@ -93,11 +93,14 @@ def live_server(fake_platform, canary) -> Iterator[str]:
     with pytest.MonkeyPatch.context() as patch:
         keep_offline(patch)
         settings = Settings().with_overrides(
-            **fake_platform.settings_overrides(),
+            **{
+                **fake_platform.settings_overrides(),
+                # the fuzzer is one client sending hundreds of requests
+                "rate_limit_per_client": 0,
+            },
             check_deadline=4.0,
             read_timeout=1.0,
             connect_timeout=1.0,
-            rate_limit_per_client=0,  # the fuzzer is one client sending hundreds of requests
         )
         loop = asyncio.new_event_loop()
         runner = web.AppRunner(create_app(settings), handler_cancellation=True)

@@ -21,7 +21,7 @@ from veriflien.settings import Settings
 
 if TYPE_CHECKING:
     from veriflien.platforms import Catalogue, Platform
-    from veriflien.probes.page_analysis import PageAnalysis
+    from veriflien.probes.page.report import PageAnalysis
     from veriflien.probes.ytdlp_bridge import YtdlpRunner
 
 

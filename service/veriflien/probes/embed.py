@@ -84,10 +84,11 @@ class EmbedProbe(Probe):
             claimed_platform_allowed=owns,
             content_type=response.headers.get("Content-Type"),
         )
-        # Only the platform's own markers speak for the embedded video; the player page's lack
-        # of <video> tags (players are built by script) says nothing.
+        # Only the platform's own markers and state data speak for the embedded video; the
+        # player page's lack of <video> tags (players are built by script) says nothing.
+        state = platform.state_findings(analysis.text, self.name) if owns else []  # type: ignore[attr-defined]
         return [
             type(f)(self.name, f.code, f.detail, f.supports, f.strength)
             for f in analysis.findings
             if f.code.startswith(_MARKER_PREFIX)
-        ]
+        ] + state

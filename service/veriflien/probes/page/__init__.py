@@ -1,37 +1,41 @@
 """The page probe: what the HTML the gate fetched says (video, markers, login walls, traps).
 
-The analysis itself (page_analysis.py) is pure and CPU-bound: BeautifulSoup builds a Python tree,
-which for a hostile page of 100,000 nested elements costs seconds and 100+ MB. So it runs off the
-event loop, in two bounded lanes: ordinary pages (the vast majority, platform pages included) in a
-small pool, and markup-heavy pages in a single-worker pool of their own, so a burst of hostile
-links queues behind itself instead of starving everyone else's checks, and memory is bounded to
-one heavy parse at a time. A queued parse is cancelled when its check runs out of time. Parsing
-also stops at MAX_TAGS elements (the rest is reported as not analysed, never guessed).
+The analysis itself (analysis.py and its helpers in this package) is pure and CPU-bound. It runs
+on the event loop in slices (veriflien.slices: a thread holding the GIL would delay the timers
+that stop checks at their deadline), except the lxml parse, which releases the GIL and runs in a
+small thread pool. Lanes bound memory and protect ordinary checks: ordinary pages (the vast
+majority, platform pages included) are analysed two at a time, markup-heavy pages one at a time
+in a lane of their own, so a burst of hostile links queues behind itself. A queued analysis is
+abandoned when its check runs out of time. Parsing also stops at MAX_TAGS elements (the rest is
+reported as not analysed, never guessed).
 """
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 from yarl import URL
 
-from veriflien.net.encoding import charset_param, decode, html_encoding, lookup
 from veriflien.platforms.evidence import consent_wall
 from veriflien.probes.base import CheckContext, Probe
 from veriflien.probes.fetch import is_media_type
-from veriflien.probes.page_analysis import PageAnalysis, analyse_page
+from veriflien.probes.page.analysis import analyse_page, analysis_steps
+from veriflien.probes.page.report import PageAnalysis
 from veriflien.result import Finding
+from veriflien.slices import lane, run_sliced
 
 PAGE_ANALYSIS_BYTES = 2_000_000
 MAX_TAGS = 50_000  # far above real video pages (a YouTube watch page has a few thousand)
 HEAVY_TAGS = 8_000  # pages with more tags than this take the heavy lane
+LIGHT_LANE = 2
+HEAVY_LANE = 1
+_TAG_BLOCK = 4096
 
-# Sized to the cores: pure-Python parsing holds the GIL, and more threads would only starve the
-# event loop (and its deadline timers) without analysing anything faster.
-_light = ThreadPoolExecutor(max_workers=2, thread_name_prefix="page-light")
-_heavy = ThreadPoolExecutor(max_workers=1, thread_name_prefix="page-heavy")
+# lxml's parse releases the GIL: two threads let two parses use two cores.
+_parse_pool = ThreadPoolExecutor(max_workers=LIGHT_LANE, thread_name_prefix="page-parse")
+
+__all__ = ["PageAnalysis", "PageProbe", "analyse", "analyse_page"]
 
 
 def _tag_budget(body: bytes) -> tuple[int, int]:
@@ -40,8 +44,17 @@ def _tag_budget(body: bytes) -> tuple[int, int]:
     count = window.count(b"<")
     if count <= MAX_TAGS:
         return count, len(window)
-    position = -1
-    for _ in range(MAX_TAGS):
+    seen = 0
+    start = 0
+    while True:  # whole blocks first (C-level counts), then at most one block "<" by "<"
+        end = min(len(window), start + _TAG_BLOCK)
+        in_block = window.count(b"<", start, end)
+        if seen + in_block >= MAX_TAGS:
+            break
+        seen += in_block
+        start = end
+    position = start - 1
+    for _ in range(MAX_TAGS - seen):
         position = window.find(b"<", position + 1)
     return MAX_TAGS, position
 
@@ -55,30 +68,22 @@ async def analyse(
     same_owner: Callable[[str], bool] | None = None,
     content_type: str | None = None,
 ) -> PageAnalysis:
-    """analyse_page off the event loop, in the lane its size calls for."""
+    """analyse_page, sliced on the event loop, in the lane its size calls for."""
     tags, limit = _tag_budget(body)
-    pool = _heavy if tags > HEAVY_TAGS else _light
-    loop = asyncio.get_running_loop()
-
-    def work() -> PageAnalysis:
-        page: bytes | str = body
-        cut = limit
-        if lookup(charset_param(content_type)) is not None:
-            # The HTTP charset wins over the page's own <meta> in browsers (a UTF-16 page is
-            # only readable through it), and the analysis sees bytes only: give it the text.
-            encoding = html_encoding(body, content_type)
-            page = decode(body, encoding)
-            cut = len(decode(body[:limit], encoding)) if limit < len(body) else len(page)
-        return analyse_page(
-            page,
-            url,
-            markers,
-            max_bytes=cut,
-            claimed_platform_allowed=claimed_platform_allowed,
-            same_owner=same_owner,
+    heavy = tags > HEAVY_TAGS
+    async with lane("page-heavy", HEAVY_LANE) if heavy else lane("page-light", LIGHT_LANE):
+        return await run_sliced(
+            analysis_steps(
+                body,
+                url,
+                markers,
+                max_bytes=limit,
+                claimed_platform_allowed=claimed_platform_allowed,
+                same_owner=same_owner,
+                content_type=content_type,
+            ),
+            _parse_pool,
         )
-
-    return await loop.run_in_executor(pool, work)
 
 
 # Conclusions about "no video" that a consent wall or the platform's own player data overrule.
@@ -116,7 +121,7 @@ class PageProbe(Probe):
         )
         ctx.page_analysis = analysis
         findings = list(analysis.findings)
-        text = page.text()
+        text = analysis.text  # decoded once, as browsers decode it (never kept)
         # The platform's own player data, read only on its own hosts (elsewhere it could be faked).
         state = (
             platform.state_findings(text, self.name)
@@ -139,3 +144,6 @@ class PageProbe(Probe):
             # page (401, 403) is a wall too: none of them can be read as "there is no video".
             findings = [f for f in findings if f.code not in _NO_VIDEO_CODES]
         ctx.findings.extend(findings + state)
+        # The text and scripts served the platform's rules; nothing later needs them, and they
+        # double the page's memory while the check lives.
+        analysis.text, analysis.scripts = "", []
