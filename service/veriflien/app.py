@@ -15,12 +15,24 @@ from pathlib import Path
 from aiohttp import web
 
 from veriflien.access import AccessPolicy, access_middleware
+from veriflien.api.attest import public_keys, verify_document
 from veriflien.api.checks import create_check, healthz
 from veriflien.api.errors import error_middleware
 from veriflien.api.messages import create_message_analysis
 from veriflien.api.ops import metrics, readyz, selftest_status
 from veriflien.api.sheet import MAX_SHEET_BODY, create_sheet
-from veriflien.appkeys import ACCESS, CACHE, ENGINE, GATE, METRICS, SELFTEST, SETTINGS, STATE
+from veriflien.appkeys import (
+    ACCESS,
+    CACHE,
+    ENGINE,
+    GATE,
+    METRICS,
+    SELFTEST,
+    SETTINGS,
+    SIGNER,
+    STATE,
+)
+from veriflien.attestation import KEYS_PATH, Signer
 from veriflien.metrics import Metrics
 from veriflien.runtime import standalone_engine
 from veriflien.selftest import LastReport
@@ -130,11 +142,14 @@ def create_app(settings: Settings | None = None) -> web.Application:
     app[ACCESS] = AccessPolicy(settings, app[STATE])
     app[METRICS] = Metrics(lambda: _live_metrics(app))
     app[SELFTEST] = LastReport(settings, app[STATE])
+    app[SIGNER] = Signer.from_settings(settings)
     app.cleanup_ctx.append(_state_ctx)
     app.cleanup_ctx.append(_engine_ctx)
     app.router.add_post("/api/v1/checks", create_check)
     app.router.add_post("/api/v1/sheet", create_sheet)
     app.router.add_post("/api/v1/messages", create_message_analysis)
+    app.router.add_post("/api/v1/verify", verify_document)
+    app.router.add_get(KEYS_PATH, public_keys)
     app.router.add_get("/api/v1/selftest", selftest_status)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from veriflien.access import AccessPolicy
+from veriflien.attestation import Signer
 from veriflien.check import CheckEngine
 from veriflien.metrics import Metrics
 from veriflien.net import Gate
@@ -20,3 +21,4 @@ CACHE = web.AppKey("cache", ResultCache)
 ACCESS = web.AppKey("access", AccessPolicy)
 METRICS = web.AppKey("metrics", Metrics)
 SELFTEST = web.AppKey("selftest", LastReport)
+SIGNER = web.AppKey("signer", Signer)

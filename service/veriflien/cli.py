@@ -5,6 +5,8 @@ Exit codes of `check` and `message`: 0 the check ran (whatever the verdict), 2 b
 could not run (bad settings, internal failure). `selftest`: 0 every example gave its recorded
 verdict, 1 one did not (a platform changed, or the example did), 2 bad usage, 3 the self-test
 could not run.
+`verify`: 0 the document is intact and signed by a known key, 1 it is not, 2 bad usage, 3 the
+public keys could not be obtained.
 """
 
 from __future__ import annotations
@@ -111,6 +113,27 @@ def _parser() -> argparse.ArgumentParser:
     keys_add.add_argument("name", help="who the key is for (letters, digits, '.', '_', '-')")
     keys_add.add_argument("--file", help="keys file (default: the keys_file setting)")
     keys_add.add_argument("--config", metavar="FILE", help="TOML settings file")
+    verify = sub.add_parser(
+        "verify",
+        help="check that a signed result (or any signed answer) is intact and was signed by the "
+        "instance's key (exit 1 when not)",
+    )
+    verify.add_argument("file", help="the JSON document, or - for standard input")
+    verify.add_argument(
+        "--keys",
+        metavar="URL|FILE",
+        help="the instance's public keys: https://INSTANCE/.well-known/veriflien-keys.json or a "
+        "saved copy (default: the key these settings configure)",
+    )
+    verify.add_argument("--lang", choices=("fr", "en"), help="language of the answer (default fr)")
+    verify.add_argument("--json", action="store_true", help="print the outcome as JSON")
+    verify.add_argument("--config", metavar="FILE", help="TOML settings file")
+    signing_key = sub.add_parser(
+        "signing-key",
+        help="print the key that signs answers: its id, its public key, and the entry that "
+        "retires it (for signing_retired_keys_file)",
+    )
+    signing_key.add_argument("--config", metavar="FILE", help="TOML settings file")
     return parser
 
 
@@ -133,6 +156,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _selftest(settings, args.platform, args.json)
     if args.command == "message":
         return _message(settings, args)
+    if args.command == "verify":
+        return _verify(settings, args)
+    if args.command == "signing-key":
+        return _signing_key(settings)
     return _check(settings, args)
 
 
@@ -252,9 +279,71 @@ def _check(settings: Settings, args: argparse.Namespace) -> int:
         print(f"veriflien: the check could not run ({type(exc).__name__})", file=sys.stderr)
         return EXIT_FAILED
     if args.json:
-        print(json.dumps(doc, ensure_ascii=False, indent=2))
+        print(json.dumps(_signed(settings, doc), ensure_ascii=False, indent=2))
     else:
         print(render_text(doc, lang))
+    return EXIT_OK
+
+
+def _signed(settings: Settings, doc: dict) -> dict:
+    """The result with its attestation, as the API answers it (attestation.py)."""
+    from veriflien import logs
+    from veriflien.attestation import Signer
+
+    signer = Signer.from_settings(settings)
+    try:
+        signed = signer.sign(doc)
+    except ValueError:  # a link that is not valid Unicode: I-JSON cannot carry it
+        logs.log(
+            logging.getLogger("veriflien"),
+            logging.ERROR,
+            "the result cannot be signed (not I-JSON)",
+            event="unsigned",
+        )
+        return doc
+    if signer.ephemeral and sys.stderr.isatty():
+        # For the person at the terminal; scripts read `"ephemeral": true` in the attestation
+        # (stderr otherwise carries JSON log lines only).
+        print(
+            "veriflien: signed with a temporary key (neither VERIFLIEN_INSTANCE_KEY nor "
+            "signing_key_file is set): nobody can verify this signature once this command ends",
+            file=sys.stderr,
+        )
+    return signed
+
+
+def _verify(settings: Settings, args: argparse.Namespace) -> int:
+    from veriflien import verifier
+    from veriflien.attestation import Signer
+
+    # The local key is a fallback for the operator's own machine; a random one would only ever
+    # answer "unknown key", so it is not offered.
+    persistent = bool(settings.signing_key_file) or not settings.instance_key_is_random
+    local = Signer.from_settings(settings) if persistent else None
+    lang = args.lang or settings.default_lang
+    return verifier.run(args.file, args.keys, local, lang, args.json)
+
+
+def _signing_key(settings: Settings) -> int:
+    from veriflien.attestation import Signer, retired_entry_toml
+
+    signer = Signer.from_settings(settings)
+    if signer.ephemeral:
+        print(
+            "veriflien: no signing key is configured (VERIFLIEN_INSTANCE_KEY or "
+            "signing_key_file): each start would draw a new random one",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    origin = (
+        f"signing_key_file {settings.signing_key_file}"
+        if settings.signing_key_file
+        else "derived from VERIFLIEN_INSTANCE_KEY"
+    )
+    print(f"# Vérif'Lien signing key {signer.key_id} (Ed25519), {origin}.")
+    print("# To retire it after a rotation, append this entry to signing_retired_keys_file;")
+    print("# valid_until is now: set it to the moment the new key takes over.")
+    print(retired_entry_toml(signer), end="")
     return EXIT_OK
 
 
@@ -372,7 +461,8 @@ def _message(settings: Settings, args: argparse.Namespace) -> int:
 
             async def check_link(url: str) -> dict:
                 request = CheckRequest(url=url, lang=lang, country=country, minor=args.minor)
-                return (await engine.run(request)).to_json()
+                doc = (await engine.run(request)).to_json()
+                return _signed(settings, doc) if args.json else doc
 
             return await analyse_message(
                 text, check_link, lang=lang, country=country, minor=args.minor
@@ -384,7 +474,7 @@ def _message(settings: Settings, args: argparse.Namespace) -> int:
         print(f"veriflien: the analysis could not run ({type(exc).__name__})", file=sys.stderr)
         return EXIT_FAILED
     if args.json:
-        print(json.dumps(doc, ensure_ascii=False, indent=2))
+        print(json.dumps(_signed(settings, doc), ensure_ascii=False, indent=2))
     else:
         print(render_message_text(doc, lang))
     return EXIT_OK

@@ -46,8 +46,11 @@ SETTINGS: tuple[Setting, ...] = (
         "instance_key",
         str,
         "",
-        "Secret for the keyed digests (HMAC) that stand in for URLs in logs. Empty: a random key "
-        "per process, so digests cannot be linked across restarts.",
+        "Secret for the keyed digests (HMAC) that stand in for URLs in logs, the cache's names "
+        "and encryption keys, and the key that signs answers (unless signing_key_file is set); "
+        "every replica needs the same one: 32 random bytes or more (deploy/README.md shows how). "
+        "Empty: a random key per process, so digests cannot be linked across restarts and "
+        "signed answers cannot be verified after one.",
     ),
     Setting("check_deadline", float, 20.0, "Seconds a whole check may take, all probes included."),
     Setting(
@@ -261,9 +264,28 @@ SETTINGS: tuple[Setting, ...] = (
         "$STATE_DIRECTORY/selftest.json under systemd, else ~/.local/state/veriflien/. With "
         "redis_url set the report is also shared through Redis.",
     ),
+    Setting(
+        "signing_key_file",
+        str,
+        "",
+        "Ed25519 private key (unencrypted PEM, e.g. from `openssl genpkey -algorithm ed25519`) "
+        "that signs every answer. Empty: a key derived from instance_key (HKDF, its own label), "
+        "the same on every replica.",
+    ),
+    Setting(
+        "signing_retired_keys_file",
+        str,
+        "",
+        "Public keys that signed answers before a rotation (TOML: [[key]] with public_key as PEM "
+        "and valid_until; `veriflien signing-key` prints the current key's entry). They stay "
+        "published at /.well-known/veriflien-keys.json so older answers still verify.",
+    ),
 )
 
 SETTINGS_BY_NAME: dict[str, Setting] = {s.name: s for s in SETTINGS}
+
+# Instance keys drawn at random because none was configured (see Settings.instance_key_is_random).
+_RANDOM_INSTANCE_KEYS: set[str] = set()
 
 
 @dataclass(frozen=True, slots=True)
@@ -318,6 +340,8 @@ class Settings:
         default_factory=lambda: list(SETTINGS_BY_NAME["metrics_networks"].default)
     )
     selftest_file: str = ""
+    signing_key_file: str = ""
+    signing_retired_keys_file: str = ""
 
     def with_overrides(self, **changes: Any) -> Settings:
         """A copy with some settings changed (values are coerced and validated like env values)."""
@@ -331,6 +355,12 @@ class Settings:
     @property
     def secret(self) -> bytes:
         return self.instance_key.encode()
+
+    @property
+    def instance_key_is_random(self) -> bool:
+        """True when no instance key was configured and this process drew one: whatever it
+        keys (a signing key included) dies with the process."""
+        return self.instance_key in _RANDOM_INSTANCE_KEYS
 
 
 def _coerce(setting: Setting, raw: Any) -> Any:
@@ -424,6 +454,15 @@ def _validated(settings: Settings) -> Settings:
         raise SettingsError(f"{ENV_PREFIX}CA_BUNDLE: no file at {settings.ca_bundle}")
     if not settings.instance_key:
         settings = replace(settings, instance_key=secrets.token_hex(32))
+        _RANDOM_INSTANCE_KEYS.add(settings.instance_key)
+    if settings.signing_key_file or settings.signing_retired_keys_file:
+        # Read here so an unusable key file stops the service at start-up, naming the setting.
+        from veriflien.attestation import load_key_files
+
+        try:
+            load_key_files(settings)
+        except ValueError as exc:
+            raise SettingsError(str(exc)) from exc
     # Parsed here so a bad pin fails at start-up, not at the first check.
     from veriflien.net.resolve import parse_pins
 

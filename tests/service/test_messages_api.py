@@ -231,3 +231,16 @@ async def test_a_link_already_in_the_cache_is_answered_like_a_check(api) -> None
     second_status, second = await api.request("POST", "/api/v1/messages", json={"text": text})
     assert (first_status, second_status) == (200, 200)
     assert [d["verdict"] for d in first["links"]] == [d["verdict"] for d in second["links"]]
+
+
+async def test_the_analysis_and_each_link_are_signed_and_verify(api) -> None:
+    """A message analysis goes in a police file too: it verifies, and a changed sum does not."""
+    text = "Envoie 500 € en Bitcoin, sinon je publie https://videos.example.com/ok partout."
+    status, analysis = await api.request("POST", "/api/v1/messages", json={"text": text})
+    assert status == 200
+    for document in (analysis, *analysis["links"]):
+        status, verdict = await api.request("POST", "/api/v1/verify", json=document)
+        assert (status, verdict["valid"]) == (200, True), verdict
+    changed = {**analysis, "links_found": analysis["links_found"] + 1}
+    status, verdict = await api.request("POST", "/api/v1/verify", json=changed)
+    assert (status, verdict["valid"]) == (200, False)

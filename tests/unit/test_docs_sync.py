@@ -10,6 +10,7 @@ import pytest
 from aiohttp import web
 
 from veriflien.app import create_app, openapi_document
+from veriflien.attestation import Signer
 from veriflien.cli import _LABELS
 from veriflien.result import (
     CheckResult,
@@ -70,6 +71,11 @@ def sample_result() -> CheckResult:
         ],
         server_address="203.0.113.7",
     )
+
+
+def signed_sample() -> dict:
+    """The sample as every answer carries it: with its attestation (attestation.py)."""
+    return Signer.from_settings(Settings().with_overrides()).sign(sample_result().to_json())
 
 
 def schema(name: str) -> dict:
@@ -151,19 +157,19 @@ def test_cli_has_a_label_for_every_verdict_and_confidence(lang: str) -> None:
 
 def test_every_result_field_is_in_the_openapi_schema() -> None:
     properties = schema("CheckResult")["properties"]
-    missing = [key for key in sample_result().to_json() if key not in properties]
+    missing = [key for key in signed_sample() if key not in properties]
     assert missing == [], f"CheckResult fields missing from openapi.json: {missing}"
 
 
 def test_every_openapi_result_property_is_produced() -> None:
-    produced = set(sample_result().to_json())
+    produced = set(signed_sample())
     ghosts = sorted(set(schema("CheckResult")["properties"]) - produced)
     assert ghosts == [], f"openapi.json documents fields the service never sends: {ghosts}"
     required = set(schema("CheckResult").get("required", []))
     assert required <= produced
 
 
-@pytest.mark.parametrize("field", list(sample_result().to_json()))
+@pytest.mark.parametrize("field", list(signed_sample()))
 def test_every_result_field_is_in_the_readme_result_table(field: str) -> None:
     documented = " ".join(row[0] for row in table_rows(section("The result document")))
     assert f"`{field}`" in documented, f"README result table lacks `{field}`"
@@ -176,6 +182,7 @@ def test_every_result_field_is_in_the_readme_result_table(field: str) -> None:
         ("Redirect", Redirect("https://a.example/", 301).to_json()),
         ("Document", FetchedDocument("https://a.example/", 200, "text/html", None, None).to_json()),
         ("Finding", Finding("p", "c", "d", Verdict.PUBLIC, Strength.WEAK).to_json()),
+        ("Attestation", signed_sample()["attestation"]),
     ],
 )
 def test_nested_objects_match_their_openapi_schema(name: str, doc: dict) -> None:

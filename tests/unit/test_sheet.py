@@ -236,3 +236,22 @@ def test_missing_fields_and_non_objects_are_reported():
 def test_unknown_language_is_rejected():
     with pytest.raises(ValueError, match="language"):
         render_sheet(_result(), lang="es")
+
+
+def test_the_signature_block_is_text_only_and_escaped():
+    from veriflien.attestation import Signer
+    from veriflien.settings import Settings
+
+    signed = Signer.from_settings(Settings().with_overrides(instance_key="ab" * 32)).sign(_result())
+    page = render_sheet(
+        signed, lang="en", verified=True, instance='https://x.example"><script>alert(1)</script>'
+    )
+    assert signed["attestation"]["signature"] in page
+    assert "<script>" not in page and "&lt;script&gt;" in page
+    found = _elements(page)
+    assert found.tags <= ALLOWED_TAGS, found.tags - ALLOWED_TAGS
+    assert found.attrs <= ALLOWED_ATTRS, found.attrs - ALLOWED_ATTRS
+    # Not verified by the caller: the signature is not printed, the sheet says it is unsigned.
+    unverified = render_sheet(signed, lang="en")
+    assert signed["attestation"]["signature"] not in unverified
+    assert "does not carry the service&#x27;s signature" in unverified

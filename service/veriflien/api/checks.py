@@ -20,7 +20,7 @@ from aiohttp import web
 
 from veriflien import __version__
 from veriflien.api.errors import ApiError
-from veriflien.appkeys import CACHE, ENGINE, METRICS, SETTINGS
+from veriflien.appkeys import CACHE, ENGINE, METRICS, SETTINGS, SIGNER
 from veriflien.check import CheckRequest
 from veriflien.net.urls import MAX_URL_LENGTH
 from veriflien.result import utc_timestamp
@@ -220,6 +220,9 @@ async def _sleep_until(started: float, seconds: float) -> None:
 async def _answer(
     request: web.Request, stream: web.StreamResponse | None, doc: dict[str, Any]
 ) -> web.StreamResponse:
+    # Signed here, per answer, once `checked_at` is final: a cache hit gets its own signature over
+    # its own time, and the cache keeps the unsigned document (attestation.py).
+    doc = request.app[SIGNER].sign(doc)
     if stream is None:
         return web.json_response(doc, dumps=_dumps)
     await stream.write(_sse("result", doc))

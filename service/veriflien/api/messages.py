@@ -24,7 +24,7 @@ from aiohttp import web
 from veriflien.access import AccessPolicy
 from veriflien.api.checks import LANGS, read_json, utc_now
 from veriflien.api.errors import ApiError
-from veriflien.appkeys import ACCESS, CACHE, ENGINE, METRICS, SETTINGS
+from veriflien.appkeys import ACCESS, CACHE, ENGINE, METRICS, SETTINGS, SIGNER
 from veriflien.check import CheckRequest
 from veriflien.logs import log
 from veriflien.messages import MAX_TEXT_CHARS, analyse_text
@@ -84,6 +84,7 @@ async def create_message_analysis(request: web.Request) -> web.Response:
     if limited is not None:
         return limited
     engine, cache, metrics = request.app[ENGINE], request.app[CACHE], request.app[METRICS]
+    signer = request.app[SIGNER]
 
     async def check_link(url: str) -> dict[str, Any]:
         # The same path as POST /api/v1/checks without streaming: cache first, then the engine.
@@ -93,15 +94,16 @@ async def create_message_analysis(request: web.Request) -> web.Response:
             metrics.cache.labels("hit" if cached is not None else "miss").inc()
         if cached is not None:
             metrics.checks.labels(cached.doc["verdict"]).inc()
-            # As for POST /api/v1/checks: the time is this caller's, not the first caller's.
-            return {**cached.doc, "checked_at": utc_timestamp(utc_now())}
+            # As for POST /api/v1/checks: the time is this caller's, not the first caller's, and
+            # the signature covers it.
+            return signer.sign({**cached.doc, "checked_at": utc_timestamp(utc_now())})
         started = time.monotonic()
         result = await engine.run(check)
         doc = result.to_json()
         metrics.checks.labels(doc["verdict"]).inc()
         metrics.check_seconds.observe(result.duration_ms / 1000)
         await cache.put(check, CachedCheck(doc, [], int((time.monotonic() - started) * 1000)))
-        return doc
+        return signer.sign(doc)
 
     report = await build_report(analysis, check_link, lang=lang, country=country, minor=minor)
     log(
@@ -111,7 +113,9 @@ async def create_message_analysis(request: web.Request) -> web.Response:
         reason=report["classification"]["kind"],
         count=len(report["links"]),
     )
-    return web.json_response(report, dumps=_dumps)
+    # Each link's result is signed, and so is the whole analysis (its evidence list goes on the
+    # message's evidence sheet).
+    return web.json_response(signer.sign(report), dumps=_dumps)
 
 
 def _dumps(obj: Any) -> str:
