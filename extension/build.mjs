@@ -121,8 +121,13 @@ function segmentDistance(px, py, [ax, ay], [bx, by]) {
   return Math.hypot(px - (ax + t * dx), py - (ay + t * dy));
 }
 
-export function iconPng(size) {
-  const teal = [47, 111, 115];
+/**
+ * A square PNG icon: a disc of `colour` with a white check mark. `maskable`: the colour fills the
+ * whole square (a web app icon the system may cut to any shape); the check mark stays inside the
+ * central circle of 40 % radius that every mask keeps (the W3C manifest's "safe zone").
+ */
+export function iconPng(size, { colour = [47, 111, 115], maskable = false } = {}) {
+  const teal = colour;
   const check = [[0.28, 0.52], [0.44, 0.68], [0.73, 0.36]];
   const samples = 4;
   const rows = [];
@@ -135,7 +140,7 @@ export function iconPng(size) {
         for (let sx = 0; sx < samples; sx++) {
           const px = (x + (sx + 0.5) / samples) / size;
           const py = (y + (sy + 0.5) / samples) / size;
-          if (Math.hypot(px - 0.5, py - 0.5) <= 0.48) {
+          if (maskable || Math.hypot(px - 0.5, py - 0.5) <= 0.48) {
             disc++;
             const d = Math.min(
               segmentDistance(px, py, check[0], check[1]),
