@@ -1,21 +1,55 @@
-// Background: the context menu, the toolbar popup's "check" and "analyse the message" requests, and
-// opening the result page.
-// It never fetches anything: the result page talks to the instance.
+// Background: the context menu, the toolbar popup's "check" and "analyse the message" requests,
+// opening the result page, and the watched links' scheduled checks (lib/watch.js). Apart from
+// those scheduled checks it never fetches anything: the result page talks to the instance.
 //
 // Listeners are registered synchronously at the top level, so that Chromium's service worker and
 // Firefox's event page are woken for them after being stopped; menus are created once, in
 // runtime.onInstalled (they persist across restarts of the background).
 import { ext } from "./lib/api.js";
 import { MAX_MESSAGE_CHARS, extractLinks, linkFromMenu } from "./lib/links.js";
+import {
+  markSeen,
+  NOTIFICATION_PREFIX,
+  restoreAlarms,
+  runWatch,
+  watchIdFromAlarm,
+} from "./lib/watch.js";
 
 const MENU_LINK = "veriflien-check-link";
 const MENU_SELECTION = "veriflien-check-selection";
 const PENDING_PREFIX = "check:";
 const PENDING_TTL_MS = 6 * 60 * 60 * 1000;
+let listeningToNotifications = false;
 
 ext.runtime.onInstalled.addListener(onInstalled);
 ext.contextMenus.onClicked.addListener(onMenuClicked);
 ext.runtime.onMessage.addListener(onMessage);
+ext.runtime.onStartup.addListener(restoreAlarms);
+ext.alarms.onAlarm.addListener(onAlarm);
+ext.permissions.onAdded.addListener(listenToNotifications);
+listenToNotifications();
+
+function onAlarm(alarm) {
+  const id = watchIdFromAlarm(alarm.name);
+  return id ? runWatch(id) : undefined;
+}
+
+// `notifications` is an optional permission: its API exists only once the person allowed it,
+// which may happen while this background is running (permissions.onAdded).
+function listenToNotifications() {
+  if (listeningToNotifications || !ext.notifications) return;
+  ext.notifications.onClicked.addListener(onNotificationClicked);
+  listeningToNotifications = true;
+}
+
+/** A click on a watch's notification opens what changed, with what to do next. */
+async function onNotificationClicked(notificationId) {
+  if (!notificationId.startsWith(NOTIFICATION_PREFIX)) return;
+  const id = notificationId.slice(NOTIFICATION_PREFIX.length);
+  await ext.notifications.clear(notificationId);
+  await markSeen(id);
+  await ext.tabs.create({ url: ext.runtime.getURL(`result.html#watch:${id}`) });
+}
 
 async function onInstalled(details) {
   await ext.contextMenus.removeAll();
@@ -32,6 +66,7 @@ async function onInstalled(details) {
   if (details.reason === "install") {
     await ext.tabs.create({ url: ext.runtime.getURL("welcome.html") });
   }
+  await restoreAlarms();
 }
 
 /** What a click on one of our menu items does. `info` is a contextMenus.OnClickData. */
@@ -115,5 +150,12 @@ function onMessage(message, sender, sendResponse) {
 }
 
 // The end-to-end tests call the menu's own handler with a synthetic OnClickData (a headless
-// browser cannot open a context menu). A worker's global scope is unreachable from web pages.
-globalThis.veriflien = Object.freeze({ onMenuClicked, MENU_LINK, MENU_SELECTION });
+// browser cannot open a context menu), and the notification's click handler with a watch's
+// notification id (a headless browser shows no notification to click). A worker's global scope
+// is unreachable from web pages.
+globalThis.veriflien = Object.freeze({
+  onMenuClicked,
+  onNotificationClicked,
+  MENU_LINK,
+  MENU_SELECTION,
+});

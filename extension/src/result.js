@@ -8,6 +8,17 @@ import { analyseMessage, fetchSheet, InstanceError, runCheck, sheetBlobUrl } fro
 import { localize, t, useLanguage } from "./lib/i18n.js";
 import { verdictIcon } from "./lib/icons.js";
 import { answerLang, instanceLabel, loadSettings } from "./lib/settings.js";
+import {
+  canWatch,
+  DEFAULT_WATCH_HOURS,
+  findWatch,
+  getWatch,
+  markSeen,
+  startWatch,
+  stopWatch,
+  WATCH_DAYS,
+  WATCH_HOURS,
+} from "./lib/watch.js";
 
 // Verdict -> tone. The tone only picks calm colours; an icon and the verdict in words always say
 // the same thing, so colour is never the only signal (WCAG 1.4.1).
@@ -196,6 +207,78 @@ function renderAgain(card, settings, link) {
   return el("div", { class: "again" }, button, el("p", { class: "small", id: hintId, text: t("checkAgainHint") }));
 }
 
+function formatDate(ms) {
+  return new Date(ms).toLocaleString(document.documentElement.lang || undefined, {
+    dateStyle: "long",
+    timeStyle: "short",
+  });
+}
+
+/**
+ * "Watch this link": re-checked every 6, 12 or 24 hours for 30 days, from this browser. The
+ * permission to show notifications is asked for here, in the click (browsers grant permissions
+ * only in answer to a gesture); refused, the watch still runs and shows changes on the toolbar
+ * icon and the watched links page.
+ */
+function renderWatch(card, link, result) {
+  const status = el("p", { class: "small watch-status", role: "status" });
+  const body = el("div", { class: "watch-body" });
+  const section = el("section", { class: "watch" }, el("h3", { text: t("watchHeading") }), body, status);
+
+  function offer() {
+    const id = `watch-hours-${card.dataset.index}`;
+    const select = el("select", { id, class: "watch-hours" });
+    for (const hours of WATCH_HOURS) {
+      select.append(
+        el("option", { value: String(hours), selected: hours === DEFAULT_WATCH_HOURS, text: t(`watchEvery${hours}`) }),
+      );
+    }
+    const button = el("button", { type: "button", class: "button button-watch", text: t("watchStart") });
+    button.addEventListener("click", () => {
+      const asking = ext.permissions.request({ permissions: ["notifications"] }).catch(() => false);
+      button.disabled = true;
+      asking
+        .then(async (allowed) => {
+          show(await startWatch(link, select.value, result));
+          status.textContent = t(allowed ? "watchStarted" : "watchStartedQuietly");
+          section.querySelector(".button-unwatch")?.focus();
+        })
+        .catch(() => {
+          status.textContent = t("watchFailed");
+          button.disabled = false;
+        });
+    });
+    return [
+      el("p", { text: t("watchExplain", [String(WATCH_DAYS)]) }),
+      el("p", { class: "small", text: t("watchPrivacy") }),
+      el("div", { class: "watch-form" }, el("label", { for: id, text: t("watchInterval") }), select, button),
+    ];
+  }
+
+  function watching(watch) {
+    const stop = el("button", { type: "button", class: "button button-unwatch", text: t("watchStop") });
+    stop.addEventListener("click", async () => {
+      stop.disabled = true;
+      await stopWatch(watch.id);
+      show(null);
+      status.textContent = t("watchStopped");
+      section.querySelector(".button-watch")?.focus();
+    });
+    return [
+      el("p", { class: "watch-state", text: t("watchActive", [t(`watchEvery${watch.hours}`), formatDate(watch.until)]) }),
+      el("p", { class: "small", text: t("watchPrivacy") }),
+      el("div", { class: "actions" }, stop, el("a", { href: "watches.html", target: "_blank", text: t("watchList") })),
+    ];
+  }
+
+  function show(watch) {
+    body.replaceChildren(...(watch ? watching(watch) : offer()));
+  }
+
+  findWatch(link).then(show, () => show(null));
+  return section;
+}
+
 function renderResult(card, settings, link, result) {
   const verdict = Object.hasOwn(TONES, result.verdict) ? result.verdict : "unknown";
   const tone = TONES[verdict];
@@ -235,7 +318,9 @@ function renderResult(card, settings, link, result) {
     for (const note of advice.notes) notes.append(el("li", { text: note }));
     outcome.append(notes);
   }
-  outcome.append(renderAgain(card, settings, link), renderEvidence(settings, result), renderDetails(result));
+  outcome.append(renderAgain(card, settings, link));
+  if (canWatch(verdict)) outcome.append(renderWatch(card, link, result));
+  outcome.append(renderEvidence(settings, result), renderDetails(result));
   card.append(outcome);
 }
 
@@ -417,11 +502,42 @@ async function analyseOne(settings, text) {
   }
 }
 
+/** result.html#watch:<id> — a watched link's latest answer, opened from its notification or
+ * from the watched links page; no new check is made to show it. */
+async function showWatched(settings, id) {
+  const watch = await getWatch(id);
+  if (!watch) {
+    const empty = document.getElementById("empty");
+    empty.textContent = t("watchGone");
+    empty.hidden = false;
+    return;
+  }
+  await markSeen(id);
+  const card = checkCard(watch.url, 0, 1);
+  document.getElementById("checks").append(card);
+  if (watch.changed) {
+    const from = t(`verdict_${watch.changed.from ?? "unknown"}`);
+    const to = t(`verdict_${watch.changed.to}`);
+    card.append(el("p", { class: "notice watch-change", text: t("watchChangedOn", [formatDate(watch.changed.at), from, to]) }));
+  }
+  if (watch.result) {
+    renderResult(card, settings, watch.url, watch.result);
+    card.dataset.state = "done";
+  } else {
+    await checkOne(card, settings, watch.url);
+  }
+}
+
 async function main() {
   const settings = await loadSettings();
   await useLanguage(answerLang(settings));
   localize();
   document.getElementById("instance-label").textContent = instanceLabel(settings.instance);
+  const hash = location.hash.slice(1);
+  if (hash.startsWith("watch:")) {
+    await showWatched(settings, hash.slice("watch:".length));
+    return;
+  }
   const { links, message } = await pending();
   if (message) {
     await analyseOne(settings, message);

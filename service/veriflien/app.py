@@ -93,9 +93,12 @@ STATIC_DIR = Path(__file__).parent / "static"
 # The console loads nothing from elsewhere: every script, style and font is served from here.
 CONSOLE_CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "connect-src 'self'; font-src 'self'; manifest-src 'self'; base-uri 'none'; "
-    "form-action 'self'; frame-ancestors 'none'"
+    "connect-src 'self'; font-src 'self'; manifest-src 'self'; worker-src 'self'; "
+    "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
+# The service worker's own policy (a worker takes the CSP of its script's response): it fetches the
+# console's files from this origin and shows notifications with the console's icon; nothing else.
+WORKER_CSP = "default-src 'none'; connect-src 'self'; img-src 'self'; frame-ancestors 'none'"
 
 
 API_CSP = "default-src 'none'; frame-ancestors 'none'"
@@ -119,6 +122,25 @@ async def console(request: web.Request) -> web.StreamResponse:
 
 async def static(request: web.Request) -> web.StreamResponse:
     return web.FileResponse(_static_file(request.match_info["name"]))
+
+
+async def web_manifest(request: web.Request) -> web.StreamResponse:
+    """The web app manifest that makes the console installable, with its share target."""
+    return web.FileResponse(
+        _static_file("manifest.webmanifest"),
+        headers={"Content-Type": "application/manifest+json"},
+    )
+
+
+async def service_worker(request: web.Request) -> web.StreamResponse:
+    """The console's service worker, at the root so that its scope is the whole console."""
+    return web.FileResponse(
+        _static_file("sw.js"),
+        headers={
+            "Content-Type": "text/javascript; charset=utf-8",
+            "Content-Security-Policy": WORKER_CSP,
+        },
+    )
 
 
 def create_app(settings: Settings | None = None) -> web.Application:
@@ -157,5 +179,7 @@ def create_app(settings: Settings | None = None) -> web.Application:
     app.router.add_get("/api/openapi.json", openapi)
     app.router.add_get("/", console)
     app.router.add_get("/static/{name}", static)
+    app.router.add_get("/manifest.webmanifest", web_manifest)
+    app.router.add_get("/sw.js", service_worker)
     app.on_response_prepare.append(security_headers)
     return app

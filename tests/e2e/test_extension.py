@@ -90,7 +90,10 @@ def test_build_makes_two_manifests_with_narrow_permissions(tmp_path: Path) -> No
     for manifest in (chromium, firefox):
         assert manifest["manifest_version"] == 3
         assert manifest["default_locale"] == "fr"
-        assert manifest["permissions"] == ["contextMenus", "storage"]
+        # alarms: a watched link's schedule; notifications: optional, asked for in the click
+        # on "Watch this link" (issue 16).
+        assert manifest["permissions"] == ["alarms", "contextMenus", "storage"]
+        assert manifest["optional_permissions"] == ["notifications"]
         assert manifest["host_permissions"] == ["https://aide.example.org/*"]
         assert "<all_urls>" not in json.dumps(manifest)
         assert "content_scripts" not in manifest
@@ -101,6 +104,9 @@ def test_build_makes_two_manifests_with_narrow_permissions(tmp_path: Path) -> No
     assert gecko["id"] and gecko["strict_min_version"]
     preset = (dist["firefox"] / "lib" / "preset.js").read_text()
     assert '"https://aide.example.org/verif"' in preset
+    # A real build has no test schedule, and its own name.
+    assert "export const TEST_WATCH_SECONDS = null;" in preset
+    assert chromium["name"] == firefox["name"] == "__MSG_extName__"
     for target in ("chromium", "firefox"):
         zip_file = tmp_path / f"veriflien-{target}.zip"
         assert zip_file.stat().st_size > 1000
@@ -115,6 +121,28 @@ def test_build_makes_two_manifests_with_narrow_permissions(tmp_path: Path) -> No
         assert not re.search(r"""import\s*\(?\s*['"]https?:""", text), script
     for page in dist["chromium"].glob("*.html"):
         assert not re.search(r"""(?:src|href)=["']https?:""", page.read_text()), page
+
+
+@needs_node
+def test_a_test_build_with_a_short_watch_interval_says_so(tmp_path: Path) -> None:
+    # The e2e tests' shortened watch schedule exists only at build time, and such a build
+    # cannot pass for a real one: its name says it, and the build warns.
+    env = {**os.environ, "VERIFLIEN_DIST": str(tmp_path), "VERIFLIEN_TEST_WATCH_SECONDS": "3"}
+    built = subprocess.run(
+        [NODE or "node", str(EXTENSION / "build.mjs")], env=env, capture_output=True, text=True
+    )
+    assert built.returncode == 0, built.stderr
+    assert "Never publish it" in built.stderr
+    for target in ("chromium", "firefox"):
+        manifest = json.loads((tmp_path / target / "manifest.json").read_text())
+        assert "TEST BUILD" in manifest["name"]
+        preset = (tmp_path / target / "lib" / "preset.js").read_text()
+        assert "export const TEST_WATCH_SECONDS = 3;" in preset
+    env["VERIFLIEN_TEST_WATCH_SECONDS"] = "0.5"
+    refused = subprocess.run(
+        [NODE or "node", str(EXTENSION / "build.mjs")], env=env, capture_output=True, text=True
+    )
+    assert refused.returncode != 0 and "VERIFLIEN_TEST_WATCH_SECONDS" in refused.stderr
 
 
 @needs_node

@@ -10,6 +10,7 @@
 
 import { LANGS, applyI18n, t } from "/static/i18n.js";
 import { VERDICT_LOOK, verdictIcon } from "/static/icons.js";
+import { extractLinks } from "/static/links.js";
 
 const PREFS_KEY = "veriflien.prefs";
 const HISTORY_KEY = "veriflien.history";
@@ -371,6 +372,7 @@ function renderCard(card) {
     adviceSection(card),
     reportSection(card),
     actionsSection(card),
+    watchSection(card),
     progressSection(card, false),
   );
   renderProgress(card);
@@ -575,6 +577,204 @@ function actionsSection(card) {
   );
 }
 
+// --- watching a link while the console is open ----------------------------------------------------
+//
+// "Tell me if it goes public": the card's link is checked again at the chosen interval (fresh, so
+// the server looks anew), for at most WATCH_DAYS, as long as this page stays open. The link stays
+// in this page's memory only — never in localStorage, even with the history on — because the
+// console is often a shared helpline computer and a watch that outlived the page would leave the
+// link behind; the extension is the tool for a watch that goes on with the page closed. The
+// server is never told that a link is watched: it receives ordinary checks.
+
+const WATCH_HOURS = [1, 6, 24];
+const DEFAULT_WATCH_HOURS = 24;
+const WATCH_DAYS = 30;
+const HOUR_MS = 60 * 60 * 1000;
+// Answers that say nothing new about the video: the check could not tell.
+const INCONCLUSIVE = new Set(["unknown", "unreachable", "refused", "invalid_url"]);
+const ATTENTION = new Set(["public", "unlisted", "suspicious"]);
+
+function watchSection(card) {
+  const verdict = knownVerdict(card.result.verdict);
+  if (verdict === "refused" || verdict === "invalid_url") return null;
+  const lang = prefs.lang;
+  const section = el("section", { class: "watch" }, el("h4", {}, t(lang, "watch.title")));
+  const watch = card.watch;
+  if (watch?.changed) {
+    section.append(
+      el(
+        "p",
+        { class: "watch-change" },
+        t(lang, "watch.changed", {
+          date: formatDate(lang, new Date(watch.changed.at).toISOString()),
+          from: t(lang, `verdict.${knownVerdict(watch.changed.from || "unknown")}`),
+          to: t(lang, `verdict.${knownVerdict(watch.changed.to)}`),
+        }),
+      ),
+    );
+  }
+  if (!watch) {
+    const id = `${card.id}-watch-hours`;
+    const select = el(
+      "select",
+      { id, class: "watch-hours" },
+      WATCH_HOURS.map((hours) =>
+        el(
+          "option",
+          { value: String(hours), selected: hours === DEFAULT_WATCH_HOURS },
+          t(lang, `watch.every_${hours}`),
+        ),
+      ),
+    );
+    const start = el("button", { type: "button", class: "secondary watch-start" }, t(lang, "watch.start"));
+    start.addEventListener("click", () => startWatch(card, Number(select.value)));
+    section.append(
+      el("p", { class: "hint" }, t(lang, "watch.explain", { days: WATCH_DAYS })),
+      el("div", { class: "watch-form" }, el("label", { for: id }, t(lang, "watch.interval")), select, start),
+    );
+  } else {
+    const stop = el("button", { type: "button", class: "secondary watch-stop" }, t(lang, "watch.stop"));
+    stop.addEventListener("click", () => stopWatch(card));
+    section.append(
+      el(
+        "p",
+        { class: "watch-state" },
+        t(lang, "watch.active", {
+          every: t(lang, `watch.every_${watch.hours}`),
+          date: formatDate(lang, new Date(watch.until).toISOString()),
+        }),
+      ),
+      watch.last
+        ? el(
+            "p",
+            { class: "hint watch-last" },
+            watch.last.verdict
+              ? t(lang, "watch.last", {
+                  date: formatDate(lang, new Date(watch.last.at).toISOString()),
+                  verdict: t(lang, `verdict.${knownVerdict(watch.last.verdict)}`),
+                })
+              : t(lang, "watch.last_failed", { date: formatDate(lang, new Date(watch.last.at).toISOString()) }),
+          )
+        : null,
+      stop,
+    );
+  }
+  section.append(el("p", { class: "hint watch-status", role: "status" }, card.watchStatus || ""));
+  return section;
+}
+
+async function startWatch(card, hours) {
+  // Asked here, in the click: browsers only ask for permissions in answer to a gesture.
+  let notify = false;
+  if ("Notification" in window) {
+    try {
+      notify = (await Notification.requestPermission()) === "granted";
+    } catch {
+      notify = false;
+    }
+  }
+  const verdict = card.result && !INCONCLUSIVE.has(card.result.verdict) ? card.result.verdict : null;
+  card.watch = {
+    hours: WATCH_HOURS.includes(hours) ? hours : DEFAULT_WATCH_HOURS,
+    until: Date.now() + WATCH_DAYS * 24 * HOUR_MS,
+    verdict,
+    notify,
+    changed: null,
+    last: null,
+    timer: null,
+  };
+  card.watchStatus = t(prefs.lang, notify ? "watch.started" : "watch.started_quiet");
+  scheduleWatch(card);
+  renderCard(card);
+  card.node.querySelector(".watch-stop")?.focus();
+}
+
+function stopWatch(card, reason = "watch.stopped") {
+  if (card.watch) clearTimeout(card.watch.timer);
+  card.watch = null;
+  card.watchStatus = t(prefs.lang, reason, { days: WATCH_DAYS });
+  renderCard(card);
+  card.node.querySelector(".watch-start")?.focus();
+}
+
+function scheduleWatch(card) {
+  const watch = card.watch;
+  watch.timer = setTimeout(() => watchTick(card, watch), watch.hours * HOUR_MS);
+}
+
+async function watchTick(card, watch) {
+  if (card.watch !== watch) return; // stopped, or started again, meanwhile
+  if (Date.now() >= watch.until) {
+    stopWatch(card, "watch.ended");
+    return;
+  }
+  // A check of its own: the card keeps showing its answer until a new one is in.
+  const probe = {
+    url: card.url,
+    lang: card.lang,
+    country: card.country,
+    minor: card.minor,
+    steps: [],
+    result: null,
+    error: null,
+    node: document.createElement("div"),
+  };
+  await runCheck(probe, { fresh: true });
+  if (card.watch !== watch) return;
+  const verdict = probe.result?.verdict;
+  watch.last = { at: Date.now(), verdict: typeof verdict === "string" ? verdict : null };
+  if (probe.result && !INCONCLUSIVE.has(verdict) && verdict !== watch.verdict) {
+    watch.changed = { at: Date.now(), from: watch.verdict, to: verdict };
+    watch.verdict = verdict;
+    // Not added to the local history: the watched link is kept in this page's memory only.
+    Object.assign(card, { result: probe.result, steps: probe.steps, error: null, sheetError: null });
+    card.watchStatus = "";
+    renderCard(card);
+    announceChange(card, verdict);
+  } else {
+    const box = card.node.querySelector(".watch");
+    box?.replaceWith(watchSection(card));
+  }
+  scheduleWatch(card);
+}
+
+function announceChange(card, verdict) {
+  const lang = prefs.lang;
+  const words = t(lang, `verdict.${knownVerdict(verdict)}`);
+  setStatus(t(lang, "watch.status_changed", { verdict: words }));
+  if (!card.watch.notify || !("Notification" in window) || Notification.permission !== "granted") {
+    return;
+  }
+  const body = t(lang, ATTENTION.has(verdict) ? "watch.notify_attention" : "watch.notify_change", {
+    verdict: words,
+  });
+  // Never the link in a notification: notification centres keep their messages, and others may
+  // see a locked screen. Through the service worker where there is one (phones require it).
+  showNotification(t(lang, "watch.notify_title"), {
+    body,
+    lang,
+    icon: "/static/icon-192.png",
+    tag: `veriflien-watch-${card.id}`,
+  });
+}
+
+async function showNotification(title, options) {
+  try {
+    const registration = await navigator.serviceWorker?.getRegistration("/");
+    if (registration) {
+      await registration.showNotification(title, options);
+      return;
+    }
+  } catch {
+    // fall back to a page notification below
+  }
+  try {
+    new Notification(title, options);
+  } catch {
+    // The change is on the page and in the status line anyway.
+  }
+}
+
 // --- evidence sheet and JSON ---------------------------------------------------------------------
 
 function fileStamp(result) {
@@ -768,6 +968,41 @@ function onSubmit(event) {
   startChecks(links);
 }
 
+// --- the installed app: service worker and "Share → Vérif'Lien" ---------------------------------
+
+/** The service worker makes the console installable (and open without a network); the console
+ * works the same without it. It caches the app's own files only: see /sw.js. */
+function registerServiceWorker() {
+  if (!("serviceWorker" in navigator)) return;
+  navigator.serviceWorker.register("/sw.js", { scope: "/" }).catch(() => {});
+}
+
+/**
+ * A text shared to the installed console (manifest share_target: GET /?title=&text=&url=). Its
+ * links are checked, never opened; the rest of the text is not sent anywhere. The address is
+ * put back to "/" at once, so the shared text stays neither in the address bar nor in a bookmark
+ * or a reload.
+ */
+function checkSharedText() {
+  const params = new URLSearchParams(window.location.search);
+  const parts = ["title", "text", "url"].map((name) => params.get(name) || "").filter(Boolean);
+  if (!window.location.search) return;
+  window.history.replaceState(null, "", "/");
+  if (!parts.length) return;
+  const lang = prefs.lang;
+  const links = extractLinks(parts.join("\n"), MAX_LINKS);
+  if (!links.length) {
+    $("form-error").textContent = t(lang, "share.none");
+    return;
+  }
+  $("urls").value = links.join("\n");
+  $("form-error").textContent = "";
+  startChecks(links).then(() => {
+    const done = $("live-status").textContent;
+    setStatus(`${t(prefs.lang, "share.found")} ${done}`);
+  });
+}
+
 // --- settings, language, history ---------------------------------------------------------------
 
 function renderHistory() {
@@ -852,6 +1087,8 @@ function init() {
   $("history-clear").addEventListener("click", clearHistory);
   applyLanguage();
   loadSelftest();
+  registerServiceWorker();
+  checkSharedText();
 }
 
 init();

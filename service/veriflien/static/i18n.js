@@ -62,6 +62,34 @@ export const MESSAGES = {
     "card.again": "Vérifier à nouveau",
     "card.again_hint":
       "Le serveur relit le lien maintenant, au lieu de redonner une vérification faite peu avant (jusqu'à 1 minute plus tôt pour un lien privé ou supprimé, 10 minutes sinon). Utile avant d'imprimer la fiche de preuves.",
+    "watch.title": "Surveiller ce lien",
+    "watch.explain":
+      "Tant que cette page reste ouverte, la console revérifie ce lien à la fréquence choisie (pendant {days} jours au plus) et prévient si la réponse change, par exemple si la vidéo devient visible. Le lien reste dans la mémoire de cette page : rien n'est enregistré, ni ici ni sur le serveur. Pour une surveillance qui continue page fermée, l'extension Vérif'Lien le fait.",
+    "watch.interval": "Fréquence",
+    "watch.every_1": "Toutes les heures",
+    "watch.every_6": "Toutes les 6 heures",
+    "watch.every_24": "Une fois par jour",
+    "watch.start": "Surveiller ce lien",
+    "watch.active":
+      "Surveillance en cours, tant que cette page reste ouverte. Fréquence : {every}. Jusqu'au {date} au plus tard.",
+    "watch.last": "Dernière vérification : {date} — {verdict}.",
+    "watch.last_failed": "Dernière vérification impossible ({date}) ; la console réessaiera.",
+    "watch.stop": "Arrêter la surveillance",
+    "watch.stopped": "Surveillance arrêtée. Le lien n'est plus gardé par cette page.",
+    "watch.started": "Surveillance activée : une notification préviendra si la réponse change.",
+    "watch.started_quiet":
+      "Surveillance activée, sans notification : un changement s'affichera sur cette page.",
+    "watch.changed": "Changement constaté le {date} : « {from} » est devenu « {to} ».",
+    "watch.notify_title": "Vérif'Lien : un lien surveillé a changé",
+    "watch.notify_attention":
+      "Réponse maintenant : {verdict}. Inutile de la regarder. Ouvrez la console pour la signaler à la plateforme et garder une preuve, étape par étape.",
+    "watch.notify_change":
+      "Réponse maintenant : {verdict}. Ouvrez la console pour voir ce que cela veut dire.",
+    "watch.status_changed": "Un lien surveillé a changé. Réponse maintenant : {verdict}.",
+    "watch.ended": "Surveillance terminée après {days} jours.",
+    "share.found": "Texte reçu par le partage : le(s) lien(s) qu'il contient sont vérifiés sans être ouverts.",
+    "share.none":
+      "Le texte partagé ne contient aucun lien à vérifier. Vous pouvez coller le lien ci-dessus.",
     "card.error_title": "La vérification n'a pas pu se faire",
     "card.error_network":
       "Le service Vérif'Lien n'a pas répondu. Vérifiez la connexion et réessayez.",
@@ -204,6 +232,31 @@ export const MESSAGES = {
     "card.again": "Check again",
     "card.again_hint":
       "The server reads the link again now, instead of giving back a check made shortly before (up to 1 minute earlier for a private or removed link, 10 minutes otherwise). Useful before printing the evidence sheet.",
+    "watch.title": "Watch this link",
+    "watch.explain":
+      "While this page stays open, the console checks this link again as often as chosen (for {days} days at most) and tells you if the answer changes, for example if the video becomes visible. The link stays in this page's memory: nothing is saved, neither here nor on the server. To keep watching once the page is closed, the Vérif'Lien extension does it.",
+    "watch.interval": "How often",
+    "watch.every_1": "Every hour",
+    "watch.every_6": "Every 6 hours",
+    "watch.every_24": "Once a day",
+    "watch.start": "Watch this link",
+    "watch.active":
+      "Being watched, as long as this page stays open. How often: {every}. Until {date} at the latest.",
+    "watch.last": "Last check: {date} — {verdict}.",
+    "watch.last_failed": "The last check could not be made ({date}); the console will try again.",
+    "watch.stop": "Stop watching",
+    "watch.stopped": "Watching stopped. This page no longer keeps the link.",
+    "watch.started": "Watching: a notification will tell you if the answer changes.",
+    "watch.started_quiet": "Watching, without notifications: a change will show on this page.",
+    "watch.changed": "Change noticed on {date}: “{from}” became “{to}”.",
+    "watch.notify_title": "Vérif'Lien: a watched link has changed",
+    "watch.notify_attention":
+      "Answer now: {verdict}. There is no need to look at it. Open the console to report it to the platform and keep evidence, step by step.",
+    "watch.notify_change": "Answer now: {verdict}. Open the console to see what it means.",
+    "watch.status_changed": "A watched link has changed. Answer now: {verdict}.",
+    "watch.ended": "Watching ended after {days} days.",
+    "share.found": "Text received by sharing: the link(s) in it are checked without being opened.",
+    "share.none": "The shared text contains no link to check. You can paste the link above.",
     "card.error_title": "The check could not run",
     "card.error_network":
       "The Vérif'Lien service did not answer. Check the connection and try again.",
