@@ -7,6 +7,8 @@ very same wiring.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 from collections.abc import AsyncIterator
 from importlib import resources
@@ -54,6 +56,22 @@ async def _state_ctx(app: web.Application) -> AsyncIterator[None]:
     await app[STATE].start()
     yield
     await app[STATE].close()
+
+
+async def _metrics_sync_ctx(app: web.Application) -> AsyncIterator[None]:
+    """With several workers, copy this worker's live counts for /metrics once a second."""
+
+    async def sync_forever() -> None:
+        while True:
+            app[METRICS].sync()
+            await asyncio.sleep(1.0)
+
+    task = asyncio.get_running_loop().create_task(sync_forever())
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+    app[METRICS].sync()  # the last counts of a worker that stops are kept in the sums
 
 
 def _live_metrics(app: web.Application) -> dict[str, object]:
@@ -119,6 +137,8 @@ def create_app(settings: Settings | None = None) -> web.Application:
     app[METRICS] = Metrics(lambda: _live_metrics(app))
     app.cleanup_ctx.append(_state_ctx)
     app.cleanup_ctx.append(_engine_ctx)
+    if app[METRICS].multiprocess_dir is not None:
+        app.cleanup_ctx.append(_metrics_sync_ctx)
     app.router.add_post("/api/v1/checks", create_check)
     app.router.add_post("/api/v1/sheet", create_sheet)
     app.router.add_get("/healthz", healthz)
