@@ -78,6 +78,7 @@ def _live_metrics(app: web.Application) -> dict[str, object]:
     gate = app.get(GATE)
     return {
         "refusals": dict(gate.refusal_counts) if gate is not None else {},
+        "connections": gate.connection_counts if gate is not None else {},
         "rate_limited": dict(app[ACCESS].rate_limited),
         "auth_failures": app[ACCESS].auth_failures,
         "redis_degraded": app[STATE].degraded,

@@ -25,6 +25,10 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector, mark_process_dead
 from prometheus_client.registry import Collector
 
+CONNECTIONS_HELP = (
+    "Outbound connections opened, by kind: plain, tls_full (full TLS handshake), tls_resumed "
+    "(resumed TLS session). Requests on reused connections open none."
+)
 PROBE_BUCKETS = (0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 16)
 CHECK_BUCKETS = (0.1, 0.25, 0.5, 1, 2, 4, 8, 12, 16, 20, 30)
 
@@ -45,6 +49,14 @@ class _LiveCollector(Collector):
         for reason, count in sorted(live.get("refusals", {}).items()):
             refusals.add_metric([reason], count)
         yield refusals
+        connections = CounterMetricFamily(
+            "veriflien_gate_connections",
+            CONNECTIONS_HELP,
+            labels=["kind"],
+        )
+        for kind, count in sorted(live.get("connections", {}).items()):
+            connections.add_metric([kind], count)
+        yield connections
         limited = CounterMetricFamily(
             "veriflien_rate_limited_requests",
             "Requests answered 429, by the limit that applied (key or client).",
@@ -160,6 +172,9 @@ class _LiveMirror:
             ["reason"],
             registry=registry,
         )
+        self.connections = Counter(
+            "veriflien_gate_connections", CONNECTIONS_HELP, ["kind"], registry=registry
+        )
         self.rate_limited = Counter(
             "veriflien_rate_limited_requests",
             "Requests answered 429, by the limit that applied (key or client).",
@@ -200,6 +215,8 @@ class _LiveMirror:
     def update(self, live: dict[str, Any]) -> None:
         for reason, count in live.get("refusals", {}).items():
             self._grow(self.refusals.labels(reason), ("refusals", reason), count)
+        for kind, count in live.get("connections", {}).items():
+            self._grow(self.connections.labels(kind), ("connections", kind), count)
         for scope, count in live.get("rate_limited", {}).items():
             self._grow(self.rate_limited.labels(scope), ("rate_limited", scope), count)
         self._grow(self.auth_failures, ("auth_failures", ""), live.get("auth_failures", 0))

@@ -11,7 +11,9 @@ own traffic — goes through `Gate.fetch`, which:
   `<meta http-equiv=refresh>` as hops, and records the chain;
 - enforces a per-check deadline, connect/read timeouts, a byte cap per response and per check, and
   decodes gzip/deflate/brotli itself with an output cap (a 10 KB bomb cannot become 10 GB);
-- sends no cookies, no Referer, an honest User-Agent, and always verifies TLS.
+- sends no cookies, no Referer, an honest User-Agent, and always verifies TLS;
+- reuses connections and TLS sessions across checks only for the same host, port and TLS, with the
+  address policy applied again to every connection a request is sent on (connections.py).
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
 
 from veriflien import __version__
+from veriflien.net.connections import GuardedConnector, tls_context
 from veriflien.net.policy import AddressPolicy, Refusal
 from veriflien.net.resolve import GuardedResolver, RefusedAddressError, parse_pins
 from veriflien.net.urls import InvalidUrl, RefusedUrl, check_fetchable
@@ -194,13 +197,20 @@ class Gate:
         self._ports = settings.port_set
         self.user_agent = settings.user_agent.replace("{version}", __version__)
         self.refusal_counts: dict[str, int] = {}
+        self._connector: GuardedConnector | None = None
+        self._ssl_context: ssl.SSLContext | None = None
 
-    async def start(self) -> None:
-        ssl_context = ssl.create_default_context()
-        if self.settings.ca_bundle:
-            ssl_context.load_verify_locations(cafile=self.settings.ca_bundle)
-        connector = aiohttp.TCPConnector(
-            ssl=ssl_context,
+    @property
+    def connection_counts(self) -> dict[str, int]:
+        """New outbound connections so far, by kind: plain, tls_full, tls_resumed."""
+        return dict(self._connector.opened) if self._connector is not None else {}
+
+    async def start(self, *, tls_resumption: bool = True) -> None:
+        # One pool per gate (per worker process), shared by every check: see connections.py.
+        self._ssl_context = tls_context(self.settings.ca_bundle, resume=tls_resumption)
+        connector = GuardedConnector(
+            policy=self.policy,
+            ssl=self._ssl_context,
             resolver=GuardedResolver(self.policy, self._pins),
             socket_factory=self._open_socket,
             limit=256,
@@ -208,6 +218,7 @@ class Gate:
             ttl_dns_cache=10,
             enable_cleanup_closed=True,
         )
+        self._connector = connector
         self._session = aiohttp.ClientSession(
             connector=connector,
             cookie_jar=aiohttp.DummyCookieJar(),  # no cookies kept or sent, ever
