@@ -18,13 +18,13 @@ fragment), everything else is as cached, `checked_at` included, so the answer sa
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import json
 import os
 import zlib
 from typing import Any
 
+import orjson
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
@@ -64,9 +64,10 @@ class ResultCache:
             return None
         link = str(target.url).encode("utf-8", "surrogatepass")
         context = f"\0{request.lang}\0{request.country}\0{int(request.minor)}".encode()
-        name = hmac.new(self.secret, b"veriflien-cache-name\0" + link + context, hashlib.sha256)
-        key = hmac.new(self.secret, b"veriflien-cache-key\0" + link, hashlib.sha256).digest()
-        return "cache:" + name.hexdigest(), key, target.given
+        # hmac.digest: OpenSSL's one-shot HMAC, a fraction of hmac.new()'s cost on every hit.
+        name = hmac.digest(self.secret, b"veriflien-cache-name\0" + link + context, "sha256")
+        key = hmac.digest(self.secret, b"veriflien-cache-key\0" + link, "sha256")
+        return "cache:" + name.hex(), key, target.given
 
     async def get(self, request: CheckRequest) -> dict[str, Any] | None:
         if not self.enabled:
@@ -80,7 +81,7 @@ class ResultCache:
             return None
         try:
             plain = AESGCM(key).decrypt(blob[:_NONCE_BYTES], blob[_NONCE_BYTES:], name.encode())
-            doc = json.loads(zlib.decompress(plain))
+            doc = orjson.loads(zlib.decompress(plain))  # ~2x json.loads: a hit's largest cost
         except (InvalidTag, zlib.error, ValueError):
             return None  # written under another instance key, or damaged: a miss, not an error
         if not isinstance(doc, dict):
