@@ -21,8 +21,9 @@ sampled every second; each worker's RSS when the first 5,000 checks have complet
 (the last 5,000) are compared, beside its idle RSS and its peak (VmHWM); PSS at the end shows
 what the workers really cost together (the code imported before forking is shared). The service
 keeps its default MAX_CONCURRENT_CHECKS (64 per worker): the other requests wait in it, and that
-wait is part of the latency. Nothing is asserted; results also go to bench/results/load-latest.json. Only loopback is
-used; the run is bounded in count and in time (--max-seconds per phase) and stops by itself.
+wait is part of the latency. Nothing is asserted; results also go to
+bench/results/load-latest.json. Only loopback is used; the run is bounded in count and in time
+(--max-seconds per phase) and stops by itself.
 
 Usage: python bench/load.py [--checks N] [--concurrency N] [--max-seconds S] [--only off|on]
                            [--workers N]

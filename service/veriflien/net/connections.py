@@ -24,10 +24,12 @@ is weaken the address policy, so:
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import ssl
 import weakref
 from collections import OrderedDict
+from collections.abc import Iterator
 from typing import Any
 
 import aiohttp
@@ -46,6 +48,17 @@ MAX_TLS_SESSIONS = 1024
 
 def _host_key(host: str) -> str:
     return host.rstrip(".").lower()
+
+
+@contextlib.contextmanager
+def opening_tls_to(host: str, port: int) -> Iterator[None]:
+    """TLS connections opened inside this block (in this task) may resume a session saved for
+    (host, port), and only such a session."""
+    token = _tls_target.set((_host_key(host), port))
+    try:
+        yield
+    finally:
+        _tls_target.reset(token)
 
 
 class TLSSessions:
@@ -140,12 +153,8 @@ class GuardedConnector(aiohttp.TCPConnector):
         traces: list[Any],
         timeout: aiohttp.ClientTimeout,  # noqa: ASYNC109
     ) -> aiohttp.connector.Connection:
-        token = _tls_target.set((_host_key(req.host), req.port)) if req.is_ssl() else None
-        try:
+        with opening_tls_to(req.host, req.port) if req.is_ssl() else contextlib.nullcontext():
             conn = await super().connect(req, traces, timeout)
-        finally:
-            if token is not None:
-                _tls_target.reset(token)
         transport = conn.transport
         peer = transport.get_extra_info("peername") if transport is not None else None
         if not peer:
