@@ -10,10 +10,11 @@ with more cores needs more processes. The design is pre-fork:
 - each worker inherits the socket and runs its own aiohttp application and event loop on it.
 
 Why one inherited socket rather than SO_REUSEPORT (one socket per worker): with one socket there
-is one accept queue. A connection waits in it until a worker is free to take it, so a worker busy
-analysing a large page takes fewer connections (workers accept one connection per turn of their
-event loop, so the busiest accepts least), whereas SO_REUSEPORT assigns each connection by a hash to
-a fixed worker, busy or not. And the socket outlives every worker: a restart never closes it, so
+is one accept queue, and the workers decide who takes each connection: the one holding the fewest
+open connections, skipping a worker whose event loop is stuck in a long analysis (`Balance`),
+whereas SO_REUSEPORT assigns each connection by a hash to a fixed worker, busy or not. That
+matters because clients and reverse proxies keep connections open: a connection stays with its
+worker for many requests. And the socket outlives every worker: a restart never closes it, so
 connections that arrive while a worker is replaced wait in the queue instead of being reset, which
 is what happens to those queued on a SO_REUSEPORT socket that closes. Forking (no exec) also keeps
 working where running programs is forbidden (the systemd unit's and the container's hardening).
@@ -43,11 +44,13 @@ import contextlib
 import errno
 import logging
 import math
+import mmap
 import os
 import selectors
 import shutil
 import signal
 import socket
+import struct
 import sys
 import tempfile
 import threading
@@ -64,6 +67,10 @@ logger = logging.getLogger("veriflien.workers")
 
 LISTEN_BACKLOG = 1024  # connections the kernel queues while every worker is busy or restarting
 READY_TIMEOUT = 60.0  # seconds a new worker may take to load its catalogues and start
+BALANCE_SLACK = 2  # connections a worker may hold above the least loaded one and still accept
+PUBLISH_SECONDS = 0.05  # how often a worker publishes its number of open connections
+STALE_SECONDS = 0.25  # a worker silent for this long is busy or gone: do not wait for it
+ACCEPT_PAUSE_SECONDS = 0.02  # a worker over its share looks again after this
 FIRST_REQUEST_GRACE = 0.2  # seconds a just-accepted connection has to send its request on a stop
 STOP_MARGIN = 5.0  # seconds beyond the drain bound before a stuck worker is killed
 MAX_EARLY_DEATHS = 5  # consecutive workers dying before ready: the start-up is broken
@@ -140,52 +147,141 @@ def bind(host: str, port: int) -> list[socket.socket]:
 # --------------------------------------------------------------------------- the worker
 
 
-class _Acceptor:
-    """Accepts connections from the shared socket into this worker's aiohttp server.
+class Balance:
+    """Open connections per worker, in memory the supervisor shares with the workers it forks.
 
-    asyncio's own server accepts up to `backlog` connections each time the socket is readable,
-    so with a shared socket the first worker to wake up would take a whole burst. One connection
-    per turn of the event loop spreads a burst over the workers, and a worker that is busy
-    (long loop turns) takes fewer.
+    Clients and reverse proxies keep a connection open and send request after request on it, so
+    a connection stays with the worker that accepted it. Left to the kernel and the event loops,
+    the worker that wakes up first takes most of a burst (64 keep-alive connections measured
+    45/19 between two idle workers), and then the busier worker's core limits the whole service.
+    So a worker accepts only while it holds at most BALANCE_SLACK connections more than the least
+    loaded worker. A worker that has not published for STALE_SECONDS (its event loop busy with a
+    long analysis, or dead) is not waited for, and a stopping worker leaves the count at once:
+    the least loaded live worker always accepts, so no connection waits on a sleeping one.
     """
 
-    def __init__(self, loop: asyncio.AbstractEventLoop, sock: socket.socket, factory: Any) -> None:
-        self.loop = loop
-        self.sock = sock
-        self.factory = factory
-        self.tasks: set[asyncio.Task[Any]] = set()
-        loop.add_reader(sock.fileno(), self._accept)
+    _SLOT = struct.Struct("=qd")  # open connections (-1: no worker), last publication (monotonic)
 
-    def _accept(self) -> None:
+    def __init__(self, slots: int) -> None:
+        self.slots = slots
+        self._memory = mmap.mmap(-1, self._SLOT.size * slots)  # anonymous, inherited by forks
+        for index in range(slots):
+            self.free(index)
+
+    def free(self, index: int) -> None:
+        self._SLOT.pack_into(self._memory, index * self._SLOT.size, -1, 0.0)
+
+    def publish(self, index: int, connections: int) -> None:
+        self._SLOT.pack_into(self._memory, index * self._SLOT.size, connections, time.monotonic())
+
+    def may_accept(self, index: int, mine: int) -> bool:
+        now = time.monotonic()
+        fewest: int | None = None
+        for other in range(self.slots):
+            if other == index:
+                continue
+            count, published = self._SLOT.unpack_from(self._memory, other * self._SLOT.size)
+            if count < 0 or now - published > STALE_SECONDS:
+                continue
+            fewest = count if fewest is None else min(fewest, count)
+        return fewest is None or mine <= fewest + BALANCE_SLACK
+
+
+class _Acceptor:
+    """Accepts connections from the shared socket(s) into this worker's aiohttp server.
+
+    asyncio's own server accepts up to `backlog` connections each time a socket is readable, so
+    with a shared socket the first worker to wake up would take a whole burst: here a worker
+    accepts one connection per turn of its event loop, and only while `Balance` says its share
+    is not too large.
+    """
+
+    def __init__(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        sockets: list[socket.socket],
+        server: Any,
+        balance: Balance | None,
+        slot: int,
+    ) -> None:
+        self.loop = loop
+        self.sockets = sockets
+        self.server = server
+        self.balance = balance
+        self.slot = slot
+        self.tasks: set[asyncio.Task[Any]] = set()
+        self.closed = False
+        for sock in sockets:
+            loop.add_reader(sock.fileno(), self._accept, sock)
+        self._publisher = loop.create_task(self._publish_forever()) if balance else None
+
+    def open_connections(self) -> int:
+        return len(self.server.connections) + len(self.tasks)
+
+    async def _publish_forever(self) -> None:
+        assert self.balance is not None
+        while True:
+            self.balance.publish(self.slot, self.open_connections())
+            await asyncio.sleep(PUBLISH_SECONDS)
+
+    def _pause(self, sock: socket.socket, seconds: float) -> None:
+        self.loop.remove_reader(sock.fileno())
+
+        def resume() -> None:
+            if not self.closed:
+                self.loop.add_reader(sock.fileno(), self._accept, sock)
+
+        self.loop.call_later(seconds, resume)
+
+    def _accept(self, sock: socket.socket) -> None:
+        if self.balance is not None and not self.balance.may_accept(
+            self.slot, self.open_connections()
+        ):
+            self._pause(sock, ACCEPT_PAUSE_SECONDS)  # another worker has fewer: let it take it
+            return
         try:
-            conn, _address = self.sock.accept()
+            conn, _address = sock.accept()
         except (BlockingIOError, InterruptedError, ConnectionAbortedError):
             return  # another worker took it, or the client gave up
         except OSError as exc:
             if exc.errno in _EMFILE:
                 # Out of file descriptors: stop accepting for a moment rather than spin.
-                self.loop.remove_reader(self.sock.fileno())
-                self.loop.call_later(0.5, self.loop.add_reader, self.sock.fileno(), self._accept)
+                self._pause(sock, 0.5)
                 log(logger, logging.ERROR, "cannot accept", error_type=type(exc).__name__)
             return
         conn.setblocking(False)
         task = self.loop.create_task(self._connect(conn))
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
+        if self.balance is not None:
+            self.balance.publish(self.slot, self.open_connections())
 
     async def _connect(self, conn: socket.socket) -> None:
         try:
-            await self.loop.connect_accepted_socket(self.factory, sock=conn)
+            await self.loop.connect_accepted_socket(self.server, sock=conn)
         except Exception:
             conn.close()
 
     def close(self) -> None:
-        with contextlib.suppress(ValueError, OSError):
-            self.loop.remove_reader(self.sock.fileno())
-        self.sock.close()  # this worker's copy; the socket itself closes with the last copy
+        """Stop accepting and leave the balance (a stopping worker takes no new connection)."""
+        self.closed = True
+        if self._publisher is not None:
+            self._publisher.cancel()
+        if self.balance is not None:
+            self.balance.free(self.slot)
+        for sock in self.sockets:
+            with contextlib.suppress(ValueError, OSError):
+                self.loop.remove_reader(sock.fileno())
+            sock.close()  # this worker's copy; the socket itself closes with the last copy
 
 
-async def _serve_worker(settings: Settings, sockets: list[socket.socket], ready_fd: int) -> None:
+async def _serve_worker(
+    settings: Settings,
+    sockets: list[socket.socket],
+    ready_fd: int,
+    balance: Balance | None,
+    slot: int,
+) -> None:
     from aiohttp import web
 
     from veriflien.app import create_app
@@ -202,24 +298,28 @@ async def _serve_worker(settings: Settings, sockets: list[socket.socket], ready_
     await runner.setup()  # cleanup contexts: shared state, the engine (catalogues, gate)
     server = runner.server
     assert server is not None
-    acceptors = [_Acceptor(loop, sock, server) for sock in sockets]
+    acceptor = _Acceptor(loop, sockets, server, balance, slot)
     os.write(ready_fd, b"r")
     os.close(ready_fd)
     await stop.wait()
     # Stop accepting first: connections still queued go to the other workers (on a restart)
     # or are refused once every copy of the socket is closed (on a stop).
-    for acceptor in acceptors:
-        acceptor.close()
+    acceptor.close()
     # A connection accepted just now may not have sent its request yet; aiohttp's shutdown would
     # close it as idle. Let those requests arrive and start: then they are drained, not dropped.
-    pending = [task for acceptor in acceptors for task in acceptor.tasks]
-    if pending:
-        await asyncio.wait(pending, timeout=1.0)
+    if acceptor.tasks:
+        await asyncio.wait(list(acceptor.tasks), timeout=1.0)
     await asyncio.sleep(FIRST_REQUEST_GRACE)
     await runner.cleanup()  # in-flight requests finish within shutdown_timeout, then cleanup
 
 
-def _worker_main(settings: Settings, sockets: list[socket.socket], ready_fd: int) -> int:
+def _worker_main(
+    settings: Settings,
+    sockets: list[socket.socket],
+    ready_fd: int,
+    balance: Balance | None,
+    slot: int,
+) -> int:
     """Runs in the forked child; returns its exit status (the caller uses os._exit)."""
     signal.set_wakeup_fd(-1)
     for signum in (signal.SIGTERM, signal.SIGCHLD):
@@ -228,7 +328,7 @@ def _worker_main(settings: Settings, sockets: list[socket.socket], ready_fd: int
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGHUP, signal.SIG_IGN)
     try:
-        asyncio.run(_serve_worker(settings, sockets, ready_fd))
+        asyncio.run(_serve_worker(settings, sockets, ready_fd, balance, slot))
     except Exception as exc:
         log(logger, logging.ERROR, "worker failed", error_type=type(exc).__name__, pid=os.getpid())
         return 1
@@ -243,6 +343,7 @@ class _Worker:
     pid: int
     generation: int
     ready_fd: int  # read end of the pipe the worker writes one byte to when it serves
+    slot: int  # its place in the shared Balance
     started: float
     ready: bool = False
     stopping: bool = False
@@ -275,6 +376,8 @@ class Supervisor:
         self.stop_requested = 0
         self.reload_requested = False
         self.failed = False
+        # Room for every worker, a reload's incoming one and the ones still draining.
+        self.balance = Balance(4 * count + 4) if count > 1 else None
         self._selector = selectors.DefaultSelector()
         self._wake_r, self._wake_w = os.pipe()
 
@@ -336,6 +439,13 @@ class Supervisor:
             self._spawn()
 
     def _spawn(self) -> _Worker:
+        taken = {worker.slot for worker in self.workers.values()}
+        free = sorted(set(range(self.balance.slots if self.balance else 0)) - taken)
+        # No free slot only after many reloads in a row (workers still draining): that worker
+        # then accepts without balancing, which is correct, only less even.
+        slot = free[0] if free else -1
+        if self.balance is not None and slot >= 0:
+            self.balance.free(slot)
         read_fd, write_fd = os.pipe()
         if threading.active_count() > 1:  # forking a process that has threads is unsafe
             raise RuntimeError("the supervisor must not run threads")
@@ -354,7 +464,8 @@ class Supervisor:
                 ):
                     if fd >= 0:
                         os.close(fd)
-                status = _worker_main(self.settings, self.sockets, write_fd)
+                balance = self.balance if slot >= 0 else None
+                status = _worker_main(self.settings, self.sockets, write_fd, balance, slot)
             except BaseException as exc:
                 log(logger, logging.ERROR, "worker failed", error_type=type(exc).__name__)
             finally:
@@ -364,7 +475,7 @@ class Supervisor:
                 # Never return into the supervisor's code, nor run its exit handlers.
                 os._exit(status)
         os.close(write_fd)
-        worker = _Worker(pid, self.generation, read_fd, time.monotonic())
+        worker = _Worker(pid, self.generation, read_fd, slot, time.monotonic())
         self.workers[pid] = worker
         self._selector.register(read_fd, selectors.EVENT_READ, worker)
         return worker
@@ -411,6 +522,8 @@ class Supervisor:
                 continue
             self._close_pipe(worker)
             forget_process(pid)
+            if self.balance is not None and worker.slot >= 0:
+                self.balance.free(worker.slot)  # a killed worker could not leave by itself
             if worker is self.incoming:
                 self.incoming = None
             if worker.stopping:
