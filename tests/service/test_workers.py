@@ -312,6 +312,30 @@ def test_sighup_replaces_every_worker_without_refusing_a_connection(serve) -> No
     assert served.proc.poll() is None
 
 
+def test_sighup_applies_an_edited_settings_file_and_keeps_serving_on_a_broken_one(
+    serve, tmp_path: Path
+) -> None:
+    config = tmp_path / "veriflien.toml"
+    config.write_text('default_lang = "fr"\n', encoding="utf-8")
+    served = serve("--workers", "2", "--config", str(config))
+    first = served.wait_workers(2)
+    assert _check(served.port, "hello")[1]["lang"] == "fr"
+    config.write_text('default_lang = "en"\n', encoding="utf-8")
+    served.proc.send_signal(signal.SIGHUP)
+    second = served.wait_workers(2, exclude=first)
+    for _ in range(6):  # whichever worker answers
+        assert _check(served.port, "hello")[1]["lang"] == "en"
+    # A mistake in the file: the running workers stay, and say why in the log.
+    config.write_text('default_lang = "de"\n', encoding="utf-8")
+    served.proc.send_signal(signal.SIGHUP)
+    deadline = time.monotonic() + 10
+    while "settings not reloaded" not in served.tail():
+        assert time.monotonic() < deadline, served.tail()
+        time.sleep(0.1)
+    assert served.workers() == second
+    assert _check(served.port, "hello")[1]["lang"] == "en"
+
+
 def test_a_killed_worker_is_replaced(serve) -> None:
     served = serve("--workers", "2")
     first = served.wait_workers(2)
