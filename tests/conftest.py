@@ -18,7 +18,6 @@ from openapi_check import documented_paths, validate_response
 from veriflien.app import create_app
 from veriflien.settings import Settings
 
-
 # The replays of ../shared/real run only through `make test-real` (see tests/real/conftest.py).
 collect_ignore = [] if os.environ.get("VERIFLIEN_REAL_TESTS") == "1" else ["real"]
 

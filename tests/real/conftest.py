@@ -1,8 +1,9 @@
 """Replays of the real recorded material in ../shared/real (platform answers, manifests, media).
 
 These tests never run in `make test`: the material is reference data kept outside the repository
-(its licences allow reading and replaying it, not redistributing it). `make test-real` runs them when
-the folder is present; `.ci/run` calls that target when it finds the folder next to the checkout.
+(its licences allow reading and replaying it, not redistributing it). `make test-real` runs them
+when the folder is present; `.ci/run` calls that target when it finds the folder next to the
+checkout.
 The project's own tests carry minimal fixtures written from these recordings instead.
 """
 
