@@ -61,7 +61,7 @@ from pathlib import Path
 from typing import Any
 
 from veriflien.logs import log
-from veriflien.settings import Settings, SettingsError, load
+from veriflien.settings import Settings, load
 
 logger = logging.getLogger("veriflien.workers")
 
@@ -535,8 +535,14 @@ class Supervisor:
                 self.next_spawn = time.monotonic() + delay
                 log(logger, logging.ERROR, "worker died while starting", pid=pid, code=code)
                 if self.early_deaths >= MAX_EARLY_DEATHS:
-                    log(logger, logging.ERROR, "workers cannot start; stopping", event="failed")
-                    self.failed = True
+                    if any(w.ready and not w.stopping for w in self.workers.values()):
+                        # A reload whose new workers cannot start: keep the ones that serve.
+                        log(logger, logging.ERROR, "reload abandoned", event="reload_failed")
+                        self.replacing = []
+                        self.early_deaths = 0
+                    else:
+                        log(logger, logging.ERROR, "workers cannot start; stopping", event="failed")
+                        self.failed = True
             else:
                 log(logger, logging.WARNING, "worker died; replacing it", pid=pid, code=code)
             if worker in self.replacing:
@@ -551,7 +557,8 @@ class Supervisor:
     def _start_reload(self) -> None:
         try:
             settings = reload_settings(self.settings, self.plan)
-        except SettingsError as exc:
+            preflight(settings)  # an edited catalogue that does not load changes nothing
+        except (ValueError, OSError) as exc:  # SettingsError and CatalogueError are ValueErrors
             log(logger, logging.ERROR, f"settings not reloaded: {exc}", event="reload_failed")
             return
         self.settings = settings

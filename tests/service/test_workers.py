@@ -325,15 +325,21 @@ def test_sighup_applies_an_edited_settings_file_and_keeps_serving_on_a_broken_on
     second = served.wait_workers(2, exclude=first)
     for _ in range(6):  # whichever worker answers
         assert _check(served.port, "hello")[1]["lang"] == "en"
-    # A mistake in the file: the running workers stay, and say why in the log.
-    config.write_text('default_lang = "de"\n', encoding="utf-8")
-    served.proc.send_signal(signal.SIGHUP)
-    deadline = time.monotonic() + 10
-    while "settings not reloaded" not in served.tail():
-        assert time.monotonic() < deadline, served.tail()
-        time.sleep(0.1)
-    assert served.workers() == second
-    assert _check(served.port, "hello")[1]["lang"] == "en"
+    # Mistakes in the file, or in a catalogue it names: the running workers stay, and the log
+    # says why.
+    broken = tmp_path / "platforms.toml"
+    broken.write_text("[[platform]]\nid = 3\n", encoding="utf-8")
+    for count, text in enumerate(
+        ['default_lang = "de"\n', f'platforms_file = "{broken}"\n'], start=1
+    ):
+        config.write_text(text, encoding="utf-8")
+        served.proc.send_signal(signal.SIGHUP)
+        deadline = time.monotonic() + 10
+        while served.log.read_text(errors="replace").count("settings not reloaded") < count:
+            assert time.monotonic() < deadline, served.tail()
+            time.sleep(0.1)
+        assert served.workers() == second
+        assert _check(served.port, "hello")[1]["lang"] == "en"
 
 
 def test_a_killed_worker_is_replaced(serve) -> None:
