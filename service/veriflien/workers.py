@@ -289,6 +289,7 @@ async def _serve_worker(
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     loop.add_signal_handler(signal.SIGTERM, stop.set)
+    watchdog = loop.create_task(_stop_when_orphaned(os.getppid(), stop))
     runner = web.AppRunner(
         create_app(settings),
         access_log=None,
@@ -311,6 +312,15 @@ async def _serve_worker(
         await asyncio.wait(list(acceptor.tasks), timeout=1.0)
     await asyncio.sleep(FIRST_REQUEST_GRACE)
     await runner.cleanup()  # in-flight requests finish within shutdown_timeout, then cleanup
+    watchdog.cancel()
+
+
+async def _stop_when_orphaned(supervisor: int, stop: asyncio.Event) -> None:
+    """A supervisor killed outright (SIGKILL) cannot stop its workers: they notice and drain."""
+    while os.getppid() == supervisor:  # noqa: ASYNC110 (a parent's death raises no event here)
+        await asyncio.sleep(1.0)
+    log(logger, logging.WARNING, "supervisor gone; stopping", pid=os.getpid())
+    stop.set()
 
 
 def _worker_main(
@@ -503,9 +513,10 @@ class Supervisor:
         now = time.monotonic()
         for worker in self.workers.values():
             if not worker.ready and not worker.stopping and now - worker.started > READY_TIMEOUT:
+                # Reaped as a worker that died while starting (counted, with backoff).
                 log(logger, logging.ERROR, "worker did not start in time", pid=worker.pid)
                 self._signal(worker, signal.SIGKILL)
-                worker.stopping = True
+                worker.started = now  # one kill per timeout, not one per loop turn
 
     def _reap(self) -> None:
         from veriflien.metrics import forget_process

@@ -418,3 +418,23 @@ def test_a_broken_catalogue_stops_the_start_before_any_worker(env, tmp_path: Pat
     assert "platform" in proc.stderr
     assert "Traceback" not in proc.stderr
     assert "worker" not in proc.stderr  # no worker was forked
+
+
+def test_workers_stop_when_the_supervisor_is_killed_outright(serve) -> None:
+    served = serve("--workers", "2")
+    workers = served.wait_workers(2)
+    served.proc.kill()  # SIGKILL: no chance to stop its workers
+    served.proc.wait(10)
+    deadline = time.monotonic() + 20
+    while any(Path(f"/proc/{pid}").exists() and children_state(pid) != "Z" for pid in workers):
+        assert time.monotonic() < deadline, "orphaned workers kept serving"
+        time.sleep(0.2)
+    with pytest.raises(OSError):
+        socket.create_connection(("127.0.0.1", served.port), timeout=1).close()
+
+
+def children_state(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return "Z"
