@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 import os
 import signal
 import socket
@@ -27,7 +28,7 @@ import pytest
 from aiohttp import web
 
 from fakes.platform import html, scenario
-from veriflien.workers import available_cpus
+from veriflien.workers import _cgroup_cpu_quota
 
 SERVICE_DIR = Path(__file__).resolve().parents[2] / "service"
 START_TIMEOUT = 30.0
@@ -368,9 +369,19 @@ def test_metrics_count_every_worker(serve) -> None:
         assert 'veriflien_gate_refusals_total{reason="loopback"} 12.0' in text
 
 
-def test_default_is_one_worker_per_usable_cpu(serve) -> None:
-    served = serve()
-    assert len(served.wait_workers(available_cpus())) == available_cpus()
+def test_default_is_one_worker_per_cpu_the_service_may_use(serve) -> None:
+    # The service is started with at most two CPUs in its affinity (inherited from this thread),
+    # whatever the machine has: the default follows the affinity, not the machine's CPU count.
+    allowed = set(sorted(os.sched_getaffinity(0))[:2])
+    original = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, allowed)
+    try:
+        served = serve()
+    finally:
+        os.sched_setaffinity(0, original)
+    quota = _cgroup_cpu_quota()
+    expected = len(allowed) if quota is None else min(len(allowed), max(1, math.ceil(quota)))
+    assert len(served.wait_workers(expected)) == expected
 
 
 @pytest.mark.parametrize("value", ["0", "-1", "two", "1.5", "257", ""])
