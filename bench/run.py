@@ -594,7 +594,8 @@ def scale_rows(res: dict[str, Any]) -> list[tuple[str, str, str, str, str]]:
     cpu, wall = tls["client_cpu_ms"], tls["wall_ms"]
     rows.append(
         (
-            "TLS handshake to the fake, resumed session",
+            "TLS handshake to the fake, resumed session"
+            + ("" if tls["resumption_on_by_default"] else " (off by default on this Python)"),
             f"client CPU {cpu['resumed']:.2f} ms, wall {wall['resumed']:.1f} ms",
             "-",
             f"full: client CPU {cpu['full']:.2f} ms, wall {wall['full']:.1f} ms",

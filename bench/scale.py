@@ -274,7 +274,7 @@ async def tls_handshakes(
     the handshake); only the handshake is timed. The two kinds alternate, connection by
     connection, so the machine's load weighs on both alike.
     """
-    from veriflien.net.connections import opening_tls_to, tls_context
+    from veriflien.net.connections import RESUMPTION_SAFE, opening_tls_to, tls_context
 
     contexts = {"full": tls_context(ca_file, resume=False), "resumed": tls_context(ca_file)}
     cpu = dict.fromkeys(contexts, 0.0)
@@ -304,4 +304,6 @@ async def tls_handshakes(
         "client_cpu_ms": {k: round(v * 1000 / rounds, 3) for k, v in cpu.items()},
         "wall_ms": {k: round(v * 1000 / rounds, 2) for k, v in wall.items()},
         "resumed_connections": resumed,
+        # The service resumes sessions by default only where reading one does not leak memory.
+        "resumption_on_by_default": RESUMPTION_SAFE,
     }

@@ -8,6 +8,7 @@ to the host name and port that issued it; the canary still sees nothing with a w
 
 from __future__ import annotations
 
+import sys
 from collections.abc import AsyncIterator
 
 import pytest
@@ -41,7 +42,9 @@ def reuse_settings(settings: Settings, fake_platform) -> Settings:
 @pytest.fixture
 async def gate(reuse_settings: Settings) -> AsyncIterator[Gate]:
     gate = Gate(reuse_settings)
-    await gate.start()
+    # Resumption on even where the runtime leaks a little memory per session read (see
+    # RESUMPTION_SAFE): these tests check which sessions may be offered where.
+    await gate.start(tls_resumption=True)
     try:
         yield gate
     finally:
@@ -142,6 +145,28 @@ async def test_tls_sessions_are_resumed_only_by_the_host_and_port_that_issued_th
     assert gate.connection_counts == {"plain": 0, "tls_full": 3, "tls_resumed": 2}
     await fetch("https://www.youtube.com/reuse/2")
     assert gate.connection_counts == {"plain": 0, "tls_full": 3, "tls_resumed": 3}
+
+
+async def test_resumption_is_on_by_default_only_where_reading_a_session_does_not_leak(
+    reuse_settings: Settings,
+) -> None:
+    gate = Gate(reuse_settings)
+    await gate.start()
+    try:
+        for n in range(3):
+            await gate.fetch(
+                f"https://videos.example.com/reuse/{n}",
+                gate.new_scope(),
+                headers={"Connection": "close"},
+            )
+        resumed = 2 if sys.version_info >= (3, 12, 7) else 0  # python/cpython#116810
+        assert gate.connection_counts == {
+            "plain": 0,
+            "tls_full": 3 - resumed,
+            "tls_resumed": resumed,
+        }
+    finally:
+        await gate.close()
 
 
 async def test_without_resumption_every_connection_is_a_full_handshake(

@@ -36,7 +36,7 @@ from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
 
 from veriflien import __version__
-from veriflien.net.connections import GuardedConnector, tls_context
+from veriflien.net.connections import RESUMPTION_SAFE, GuardedConnector, tls_context
 from veriflien.net.policy import AddressPolicy, Refusal
 from veriflien.net.resolve import GuardedResolver, RefusedAddressError, parse_pins
 from veriflien.net.urls import InvalidUrl, RefusedUrl, check_fetchable
@@ -205,9 +205,11 @@ class Gate:
         """New outbound connections so far, by kind: plain, tls_full, tls_resumed."""
         return dict(self._connector.opened) if self._connector is not None else {}
 
-    async def start(self, *, tls_resumption: bool = True) -> None:
+    async def start(self, *, tls_resumption: bool | None = None) -> None:
         # One pool per gate (per worker process), shared by every check: see connections.py.
-        self._ssl_context = tls_context(self.settings.ca_bundle, resume=tls_resumption)
+        # TLS resumption by default only where it does not leak memory (RESUMPTION_SAFE).
+        resume = RESUMPTION_SAFE if tls_resumption is None else tls_resumption
+        self._ssl_context = tls_context(self.settings.ca_bundle, resume=resume)
         connector = GuardedConnector(
             policy=self.policy,
             ssl=self._ssl_context,
