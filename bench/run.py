@@ -9,11 +9,13 @@ scenarios) runs in its own process on 127.0.0.2 with 40 ms added to every respon
 reaches it through its lab settings (VERIFLIEN_RESOLVE / CA_BUNDLE / ALLOW_NETWORKS).
 
 Figures: (1) check latency vs raw floor, (2) vs `yt-dlp -J`, (3) bytes read for 10 MB and 1 GB
-MP4s (moov at end) vs file size, (4) uncached checks/s at concurrency 64, in process and over HTTP
-against `veriflien serve --workers 1` and `--workers 2` (each beside the other), cached answers per
-second at concurrency 50 with the service CPU per answer (beside /healthz on the same service),
-and the cost of a new TLS connection with a full handshake vs a resumed session (bench/scale.py),
-(5) peak RSS, per worker. Results also go to bench/results/latest.json.
+MP4s (moov at end) vs file size, and bytes the fake server sent for them, with the first request
+asking a range (now) vs a plain first GET (baseline, same run), (4) uncached checks/s at
+concurrency 64, in process and over HTTP against `veriflien serve --workers 1` and `--workers 2`
+(each beside the other), cached answers per second at concurrency 50 with the service CPU per
+answer (beside /healthz on the same service), and the cost of a new TLS connection with a full
+handshake vs a resumed session (bench/scale.py), (5) peak RSS, per worker. Results also go to
+bench/results/latest.json.
 
 Usage: python bench/run.py [--quick] [--reps N] [--checks N] [--concurrency N] [--cached N]
 """
@@ -47,7 +49,8 @@ from connect_proxy import ConnectProxy  # noqa: E402
 from replay import Recorder, bare_session, replay  # noqa: E402
 
 from veriflien import __version__  # noqa: E402
-from veriflien.check import CheckRequest  # noqa: E402
+from veriflien.check import CheckEngine, CheckRequest  # noqa: E402
+from veriflien.probes.fetch import FetchProbe  # noqa: E402
 from veriflien.runtime import standalone_engine  # noqa: E402
 from veriflien.settings import SETTINGS_BY_NAME, Settings  # noqa: E402
 
@@ -314,8 +317,27 @@ async def ytdlp_cli(fake: Fake, lat: dict[str, Any], reps: int, workdir: Path) -
 # --------------------------------------------------------------------------- 3. bytes
 
 
+def plain_first_get(engine: Any) -> Any:
+    """The same engine with the first request as it was before issue 11: a plain GET (no range)
+    whatever the link; the baseline of the bytes the server sends."""
+    probes = tuple(
+        FetchProbe(range_first=False) if isinstance(p, FetchProbe) else p for p in engine.probes
+    )
+    return CheckEngine(
+        engine.settings,
+        engine.gate,
+        catalogue=engine.catalogue,
+        ytdlp=engine.ytdlp,
+        advisor=engine.advisor,
+        probes=probes,
+    )
+
+
 async def bytes_read(engine: Any, recorder: Recorder, fake: Fake) -> dict[str, Any]:
+    """Bytes read by the service and bytes the fake server wrote, for each virtual MP4 and link
+    kind, with the first request asking a range (now) and as a plain GET (baseline)."""
     out = {}
+    baseline = plain_first_get(engine)
     async with fake.session() as bare:
         for name, size in fake.info["virtual"].items():
             path = f"/bench/virtual/{name}"
@@ -323,25 +345,32 @@ async def bytes_read(engine: Any, recorder: Recorder, fake: Fake) -> dict[str, A
                 ("direct", f"https://cdn.example.com{path}"),
                 ("page", f"https://videos.example.com/bench/page?src=virtual/{name}"),
             ):
-                await fake.control(bare, "reset")
-                recorder.take()
-                result = (await engine.run(CheckRequest(url))).to_json()
-                exchanges = recorder.take()
-                await asyncio.sleep(0.5)  # let the fake notice a hang-up before counting
-                stats = await fake.control(bare, "stats")
-                media = result.get("media") or {}
-                read = media.get("bytes_read")
-                out[f"{name.removesuffix('.mp4')}_{mode}"] = {
+                row: dict[str, Any] = {
                     "file_bytes": size,
                     "link": "the MP4 itself" if mode == "direct" else "a page with <video src>",
-                    "verdict": result["verdict"],
-                    "complete": media.get("complete"),
-                    "duration_seconds": media.get("duration_seconds"),
-                    "bytes_read": read,
-                    "fake_sent_bytes": stats["sent"].get(path, 0),
-                    "media_requests": sum(1 for e in exchanges if path in e.url),
-                    "fraction_read": None if read is None else read / size,
                 }
+                for label, runner in (("baseline_", baseline), ("", engine)):
+                    await fake.control(bare, "reset")
+                    recorder.take()
+                    result = (await runner.run(CheckRequest(url))).to_json()
+                    exchanges = recorder.take()
+                    await asyncio.sleep(0.5)  # let the fake notice a hang-up before counting
+                    stats = await fake.control(bare, "stats")
+                    media = result.get("media") or {}
+                    read = media.get("bytes_read")
+                    row |= {
+                        f"{label}verdict": result["verdict"],
+                        f"{label}bytes_read": read,
+                        f"{label}fake_sent_bytes": stats["sent"].get(path, 0),
+                        f"{label}media_requests": sum(1 for e in exchanges if path in e.url),
+                    }
+                    if not label:
+                        row |= {
+                            "complete": media.get("complete"),
+                            "duration_seconds": media.get("duration_seconds"),
+                            "fraction_read": None if read is None else read / size,
+                        }
+                out[f"{name.removesuffix('.mp4')}_{mode}"] = row
     return out
 
 
@@ -506,12 +535,21 @@ def table(res: dict[str, Any]) -> str:
         rows.append(
             (
                 f"bytes read: {r['file_bytes'] / 2**20:.0f} MiB MP4, {r['link']}",
-                "n/a"
-                if read is None
-                else f"{read / 1024:.0f} KiB (fake sent {r['fake_sent_bytes'] / 1024:.0f} KiB)",
+                "n/a" if read is None else f"{read / 1024:.0f} KiB",
                 "<= 512 KiB",
                 f"file {r['file_bytes'] / 2**20:.0f} MiB",
                 "n/a" if read is None else f"{100 * read / r['file_bytes']:.4f} %",
+            )
+        )
+    for r in res["bytes"].values():
+        sent, before = r["fake_sent_bytes"], r["baseline_fake_sent_bytes"]
+        rows.append(
+            (
+                f"bytes sent by the server: {r['file_bytes'] / 2**20:.0f} MiB MP4, {r['link']}",
+                f"{sent / 1024:.0f} KiB",
+                "<= 256 KiB",
+                f"plain first GET {before / 1024:.0f} KiB",
+                f"{sent / before:.2f}x" if before else "n/a",
             )
         )
     seq = res["throughput"]["sequential_checks_per_s"]
@@ -620,7 +658,7 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
                 res["latency"] = await latency(engine, recorder, fake, args.reps)
                 say("bench: 2/5 yt-dlp CLI on the same pages...")
                 res["ytdlp_cli"] = await ytdlp_cli(fake, res["latency"], args.cli_reps, workdir)
-                say("bench: 3/5 bytes read for virtual 10 MiB and 1 GiB MP4s...")
+                say("bench: 3/5 bytes read and sent for virtual 10 MiB and 1 GiB MP4s...")
                 res["bytes"] = await bytes_read(engine, recorder, fake)
                 recorder.enabled = False
                 say(f"bench: 4/5 {args.checks} checks at concurrency {args.concurrency}...")

@@ -91,6 +91,9 @@ anonymous_checks = "any"
 rate_limit_per_client = 20
 rate_limit_per_key = 300
 trusted_proxies = ["127.0.0.1/32", "::1/128"]
+# Host names answered (others get 421, against DNS rebinding). Caddy passes the visitor's Host:
+# add your public name, e.g. ["verif.example.org", "localhost", "127.0.0.1", "::1"].
+allowed_hosts = ["localhost", "127.0.0.1", "::1"]
 default_lang = "fr"
 default_country = "FR"
 TOML
@@ -109,8 +112,10 @@ step "checking the settings"
   "$ETC/veriflien.toml"
 
 step "systemd unit in $UNIT_DIR"
-install -d -m 0755 "$UNIT_DIR/veriflien.service.d"
+install -d -m 0755 "$UNIT_DIR/veriflien.service.d" "$UNIT_DIR/veriflien-selftest.service.d"
 install -m 0644 "$SRC/deploy/veriflien.service" "$UNIT_DIR/veriflien.service"
+install -m 0644 "$SRC/deploy/veriflien-selftest.service" "$UNIT_DIR/veriflien-selftest.service"
+install -m 0644 "$SRC/deploy/veriflien-selftest.timer" "$UNIT_DIR/veriflien-selftest.timer"
 # The unit denies private destinations; the resolvers in resolv.conf are often on one (cloud
 # VPC resolvers, a home router), so they are allowed by name here.
 resolvers="$(awk '/^nameserver/ {print $2}' /etc/resolv.conf 2>/dev/null | tr '\n' ' ')"
@@ -119,12 +124,23 @@ resolvers="$(awk '/^nameserver/ {print $2}' /etc/resolv.conf 2>/dev/null | tr '\
   echo "[Service]"
   if [ -n "${resolvers// /}" ]; then echo "IPAddressAllow=${resolvers% }"; fi
 } >"$UNIT_DIR/veriflien.service.d/network.conf"
+# The unit forbids executing anything outside a short list (NoExecPaths=/); the interpreter this
+# venv runs on must be on it, wherever that Python lives.
+interpreter="$(readlink -f "$VENV/bin/python")"
+{
+  echo "# Written by install-debian.sh: the Python the service runs on (see veriflien.service)."
+  echo "[Service]"
+  echo "ExecPaths=$interpreter"
+} >"$UNIT_DIR/veriflien.service.d/exec.conf"
+cp "$UNIT_DIR/veriflien.service.d/network.conf" "$UNIT_DIR/veriflien.service.d/exec.conf" \
+  "$UNIT_DIR/veriflien-selftest.service.d/"
 
 if [ "$SYSTEMD" = 1 ]; then
   step "starting"
   if [ "$REDIS" = 1 ]; then systemctl enable --now redis-server; fi
   systemctl daemon-reload
   systemctl enable --now veriflien
+  systemctl enable --now veriflien-selftest.timer   # daily self-test (see README)
   systemctl --no-pager --lines=0 status veriflien || true
 fi
 

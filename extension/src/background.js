@@ -1,11 +1,12 @@
-// Background: the context menu, the toolbar popup's "check" message, and opening the result page.
+// Background: the context menu, the toolbar popup's "check" and "analyse the message" requests, and
+// opening the result page.
 // It never fetches anything: the result page talks to the instance.
 //
 // Listeners are registered synchronously at the top level, so that Chromium's service worker and
 // Firefox's event page are woken for them after being stopped; menus are created once, in
 // runtime.onInstalled (they persist across restarts of the background).
 import { ext } from "./lib/api.js";
-import { extractLinks, linkFromMenu } from "./lib/links.js";
+import { MAX_MESSAGE_CHARS, extractLinks, linkFromMenu } from "./lib/links.js";
 
 const MENU_LINK = "veriflien-check-link";
 const MENU_SELECTION = "veriflien-check-selection";
@@ -65,6 +66,15 @@ async function openResultPage(links, tab) {
   return { id, tabId: created.id, count: links.length };
 }
 
+/** A whole pasted message, handed to the result page the same way (memory only). */
+async function openMessagePage(text) {
+  await forgetOldChecks();
+  const id = crypto.randomUUID();
+  await ext.storage.session.set({ [PENDING_PREFIX + id]: { message: text, created: Date.now() } });
+  await ext.tabs.create({ url: ext.runtime.getURL(`result.html#${id}`) });
+  return { id };
+}
+
 async function forgetOldChecks() {
   const all = await ext.storage.session.get(null);
   const old = Object.entries(all)
@@ -84,6 +94,14 @@ function onMessage(message, sender, sendResponse) {
       const links = extractLinks(String(message.text ?? ""));
       openResultPage(links).then(
         (opened) => sendResponse({ ok: true, count: opened.count }),
+        () => sendResponse({ ok: false }),
+      );
+      return true; // answered asynchronously
+    }
+    case "analyse-message": {
+      const text = String(message.text ?? "").slice(0, MAX_MESSAGE_CHARS);
+      openMessagePage(text).then(
+        () => sendResponse({ ok: true }),
         () => sendResponse({ ok: false }),
       );
       return true; // answered asynchronously

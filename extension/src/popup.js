@@ -1,13 +1,36 @@
 // The toolbar popup: paste a link received outside the browser (SMS, messaging app) and have it
-// checked without opening it. The background opens the result page.
+// checked without opening it. When the pasted text is a whole message (words around the links),
+// it also offers to analyse the message itself. The background opens the result page.
 import { ext } from "./lib/api.js";
 import { localize, t, useLanguage } from "./lib/i18n.js";
-import { extractLinks } from "./lib/links.js";
+import { MAX_MESSAGE_CHARS, extractLinks, looksLikeMessage } from "./lib/links.js";
 import { answerLang, instanceLabel, loadSettings } from "./lib/settings.js";
 
 const form = document.getElementById("paste-form");
 const input = document.getElementById("paste");
 const status = document.getElementById("popup-status");
+const offer = document.getElementById("message-offer");
+const analyse = document.getElementById("analyse-message");
+
+function updateOffer() {
+  offer.hidden = !looksLikeMessage(input.value);
+}
+input.addEventListener("input", updateOffer);
+
+analyse.addEventListener("click", async () => {
+  if (input.value.length > MAX_MESSAGE_CHARS) {
+    status.textContent = t("popupMessageTooLong");
+    return;
+  }
+  status.textContent = t("popupOpening");
+  const answer = await ext.runtime.sendMessage({ type: "analyse-message", text: input.value });
+  if (answer?.ok) {
+    input.value = ""; // the message is not kept here
+    window.close();
+  } else {
+    status.textContent = t("errorNetwork");
+  }
+});
 
 loadSettings().then(async (settings) => {
   await useLanguage(answerLang(settings));
@@ -18,7 +41,7 @@ loadSettings().then(async (settings) => {
 form.addEventListener("submit", async (event) => {
   event.preventDefault();
   if (!extractLinks(input.value).length) {
-    status.textContent = t("popupNoLink");
+    status.textContent = t(looksLikeMessage(input.value) ? "popupNoLinkMessage" : "popupNoLink");
     input.focus();
     return;
   }

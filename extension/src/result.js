@@ -1,8 +1,10 @@
 // The result page: checks each link through the configured instance, shows the progress, then
-// the verdict, what it means, what to do and who can help. The checked link is only ever shown
+// the verdict, what it means, what to do and who can help. For a whole pasted message, it shows
+// the instance's analysis (mass scam or targeted blackmail, payment details checked) and then a
+// card per link of the message, exactly as for a pasted link. The checked link is only ever shown
 // as text: it is never a hyperlink, never loaded, previewed or embedded here.
 import { ext } from "./lib/api.js";
-import { fetchSheet, InstanceError, runCheck, sheetBlobUrl } from "./lib/checks.js";
+import { analyseMessage, fetchSheet, InstanceError, runCheck, sheetBlobUrl } from "./lib/checks.js";
 import { localize, t, useLanguage } from "./lib/i18n.js";
 import { verdictIcon } from "./lib/icons.js";
 import { answerLang, instanceLabel, loadSettings } from "./lib/settings.js";
@@ -181,7 +183,20 @@ function renderDetails(result) {
   return el("details", { class: "technical" }, el("summary", { text: t("detailsHeading") }), facts, list);
 }
 
-function renderResult(card, settings, result) {
+/** "Check again": the instance reads the link anew instead of reusing a recent answer. */
+function renderAgain(card, settings, link) {
+  const hintId = `again-hint-${card.dataset.index}`;
+  const button = el("button", {
+    type: "button",
+    class: "button button-again",
+    "aria-describedby": hintId,
+    text: t("checkAgain"),
+  });
+  button.addEventListener("click", () => checkOne(card, settings, link, { fresh: true }));
+  return el("div", { class: "again" }, button, el("p", { class: "small", id: hintId, text: t("checkAgainHint") }));
+}
+
+function renderResult(card, settings, link, result) {
   const verdict = Object.hasOwn(TONES, result.verdict) ? result.verdict : "unknown";
   const tone = TONES[verdict];
   const advice = result.advice ?? {};
@@ -220,7 +235,7 @@ function renderResult(card, settings, result) {
     for (const note of advice.notes) notes.append(el("li", { text: note }));
     outcome.append(notes);
   }
-  outcome.append(renderEvidence(settings, result), renderDetails(result));
+  outcome.append(renderAgain(card, settings, link), renderEvidence(settings, result), renderDetails(result));
   card.append(outcome);
 }
 
@@ -244,7 +259,7 @@ function errorText(error) {
   return t("errorNetwork");
 }
 
-async function checkOne(card, settings, link) {
+async function checkOne(card, settings, link, { fresh = false } = {}) {
   card.querySelector(".outcome, .problem")?.remove();
   const progress = card.querySelector(".progress");
   progress.replaceChildren();
@@ -253,9 +268,18 @@ async function checkOne(card, settings, link) {
   const waiting = el("p", { class: "waiting", role: "status", text: t("checking") });
   card.append(waiting);
   try {
-    const result = await runCheck(settings, link, { onProgress: (event) => renderProgress(progress, event) });
-    renderResult(card, settings, result);
+    const result = await runCheck(settings, link, {
+      onProgress: (event) => renderProgress(progress, event),
+      fresh,
+    });
+    renderResult(card, settings, link, result);
     card.dataset.state = "done";
+    if (fresh) {
+      // The button that was pressed is gone with the old result: give focus to the new verdict.
+      const verdict = card.querySelector(".verdict");
+      verdict.setAttribute("tabindex", "-1");
+      verdict.focus();
+    }
   } catch (error) {
     const retry = el("button", { type: "button", class: "button", text: t("retry") });
     retry.addEventListener("click", () => checkOne(card, settings, link));
@@ -278,11 +302,119 @@ function checkCard(link, index, total) {
   );
 }
 
-async function pendingLinks() {
+async function pending() {
   const key = `check:${location.hash.slice(1)}`;
-  const stored = await ext.storage.session.get(key);
-  const links = stored[key]?.links;
-  return Array.isArray(links) ? links.filter((l) => typeof l === "string") : [];
+  const stored = (await ext.storage.session.get(key))[key] ?? {};
+  const links = Array.isArray(stored.links) ? stored.links.filter((l) => typeof l === "string") : [];
+  const message = typeof stored.message === "string" && stored.message.trim() ? stored.message : null;
+  return { links, message };
+}
+
+const CHECKED = ["bitcoin", "ethereum", "litecoin", "dogecoin", "tron", "monero", "iban"];
+const MESSAGE_TONES = { mass_scam: "reassuring", targeted_blackmail: "attention", unknown: "neutral" };
+
+function paymentLine(item) {
+  if (item.kind === "amount") {
+    return el("li", { "data-kind": "amount", text: `${t("messageAmount")} : ${item.value} ${item.currency}` });
+  }
+  let check = "";
+  if (CHECKED.includes(item.kind)) check = t(item.valid ? "messageValid" : "messageInvalid");
+  else if (item.kind === "voucher" || item.kind === "voucher_code") check = t("messageUnverifiable");
+  return el(
+    "li",
+    { "data-kind": item.kind, "data-valid": String(item.valid) },
+    el("span", { text: `${item.kind} ` }),
+    el("span", { class: "link-text", text: String(item.value) }),
+    check ? el("span", { class: "small", text: ` — ${check}` }) : null,
+  );
+}
+
+function renderMessage(card, settings, analysis) {
+  const kind = Object.hasOwn(MESSAGE_TONES, analysis.classification?.kind)
+    ? analysis.classification.kind
+    : "unknown";
+  const advice = analysis.advice ?? {};
+  const outcome = el(
+    "div",
+    { class: "outcome" },
+    el(
+      "div",
+      { class: "verdict", "data-kind": kind, "data-tone": MESSAGE_TONES[kind] },
+      el("strong", { class: "verdict-name", text: t(`messageKind_${kind}`) }),
+    ),
+    advice.headline ? el("h3", { class: "headline", text: advice.headline }) : null,
+    advice.summary ? el("p", { class: "summary", text: advice.summary }) : null,
+  );
+  const reasons = analysis.classification?.reasons ?? [];
+  if (reasons.length) {
+    const list = el("ul", { class: "reasons" });
+    for (const reason of reasons) list.append(el("li", { text: reason.text }));
+    outcome.append(el("section", {}, el("h3", { text: t("messageReasons") }), list));
+  }
+  if (Array.isArray(analysis.payments) && analysis.payments.length) {
+    const list = el("ul", { class: "payments" });
+    for (const item of analysis.payments) list.append(paymentLine(item));
+    outcome.append(el("section", {}, el("h3", { text: t("messagePayments") }), list));
+  }
+  if (Array.isArray(analysis.contacts) && analysis.contacts.length) {
+    const list = el("ul", { class: "contacts" });
+    for (const contact of analysis.contacts) {
+      const where = contact.platform ? ` (${contact.platform})` : "";
+      list.append(el("li", { class: "link-text", text: `${contact.value}${where}` }));
+    }
+    outcome.append(el("section", {}, el("h3", { text: t("messageContacts") }), list));
+  }
+  if (Array.isArray(advice.steps) && advice.steps.length) {
+    const steps = el("ol", { class: "steps" });
+    for (const step of advice.steps) steps.append(el("li", { text: step }));
+    outcome.append(el("section", { class: "next" }, el("h3", { text: t("stepsHeading") }), steps));
+  }
+  if (Array.isArray(analysis.report_links) && analysis.report_links.length) {
+    outcome.append(renderReportLinks(analysis.report_links, []));
+  }
+  outcome.append(renderEvidence(settings, analysis));
+  card.append(outcome);
+}
+
+async function analyseOne(settings, text) {
+  const container = document.getElementById("checks");
+  document.querySelector("h1").textContent = t("messageHeading");
+  const card = el(
+    "section",
+    { class: "card message", "aria-busy": "true" },
+    el("h2", { text: t("messageHeading") }),
+    el("p", { class: "small", text: t("messageNotKept") }),
+  );
+  card.dataset.state = "running";
+  const waiting = el("p", { class: "waiting", role: "status", text: t("messageAnalysing") });
+  card.append(waiting);
+  container.append(card);
+  let analysis;
+  try {
+    analysis = await analyseMessage(settings, text);
+    renderMessage(card, settings, analysis);
+    card.dataset.state = "done";
+  } catch (error) {
+    const retry = el("button", { type: "button", class: "button", text: t("retry") });
+    retry.addEventListener("click", () => {
+      card.remove();
+      analyseOne(settings, text);
+    });
+    card.append(el("div", { class: "problem", role: "alert" }, el("p", { text: errorText(error) }), retry));
+    card.dataset.state = "error";
+    return;
+  } finally {
+    waiting.remove();
+    card.removeAttribute("aria-busy");
+  }
+  // Each link of the message, already checked by the instance: the same card as a pasted link.
+  const links = Array.isArray(analysis.links) ? analysis.links : [];
+  for (const [i, result] of links.entries()) {
+    const linkCard = checkCard(result.url, i, links.length);
+    renderResult(linkCard, settings, result);
+    linkCard.dataset.state = "done";
+    container.append(linkCard);
+  }
 }
 
 async function main() {
@@ -290,7 +422,11 @@ async function main() {
   await useLanguage(answerLang(settings));
   localize();
   document.getElementById("instance-label").textContent = instanceLabel(settings.instance);
-  const links = await pendingLinks();
+  const { links, message } = await pending();
+  if (message) {
+    await analyseOne(settings, message);
+    return;
+  }
   if (!links.length) {
     document.getElementById("empty").hidden = false;
     return;

@@ -19,11 +19,13 @@ from aiohttp import web
 from veriflien.access import AccessPolicy, access_middleware
 from veriflien.api.checks import create_check, healthz
 from veriflien.api.errors import error_middleware
-from veriflien.api.ops import metrics, readyz
+from veriflien.api.messages import create_message_analysis
+from veriflien.api.ops import metrics, readyz, selftest_status
 from veriflien.api.sheet import MAX_SHEET_BODY, create_sheet
-from veriflien.appkeys import ACCESS, CACHE, ENGINE, GATE, METRICS, SETTINGS, STATE
+from veriflien.appkeys import ACCESS, CACHE, ENGINE, GATE, METRICS, SELFTEST, SETTINGS, STATE
 from veriflien.metrics import Metrics
 from veriflien.runtime import standalone_engine
+from veriflien.selftest import LastReport
 from veriflien.settings import Settings
 from veriflien.state import ResultCache, SharedState
 
@@ -76,7 +78,11 @@ async def _metrics_sync_ctx(app: web.Application) -> AsyncIterator[None]:
 
 def _live_metrics(app: web.Application) -> dict[str, object]:
     gate = app.get(GATE)
+    last = app.get(SELFTEST)
+    selftest = last.cached if last is not None else None
     return {
+        "selftest": selftest.platforms() if selftest is not None else {},
+        "selftest_age": selftest.age_seconds() if selftest is not None else None,
         "refusals": dict(gate.refusal_counts) if gate is not None else {},
         "connections": gate.connection_counts if gate is not None else {},
         "rate_limited": dict(app[ACCESS].rate_limited),
@@ -133,15 +139,24 @@ def create_app(settings: Settings | None = None) -> web.Application:
     )
     app[SETTINGS] = settings = settings or Settings().with_overrides()
     app[STATE] = SharedState(settings.redis_url, settings.redis_timeout)
-    app[CACHE] = ResultCache(app[STATE], settings.secret, settings.cache_ttl, settings.port_set)
+    app[CACHE] = ResultCache(
+        app[STATE],
+        settings.secret,
+        settings.cache_ttl,
+        settings.port_set,
+        ttl_non_public=settings.cache_ttl_non_public,
+    )
     app[ACCESS] = AccessPolicy(settings, app[STATE])
     app[METRICS] = Metrics(lambda: _live_metrics(app))
+    app[SELFTEST] = LastReport(settings, app[STATE])
     app.cleanup_ctx.append(_state_ctx)
     app.cleanup_ctx.append(_engine_ctx)
     if app[METRICS].multiprocess_dir is not None:
         app.cleanup_ctx.append(_metrics_sync_ctx)
     app.router.add_post("/api/v1/checks", create_check)
     app.router.add_post("/api/v1/sheet", create_sheet)
+    app.router.add_post("/api/v1/messages", create_message_analysis)
+    app.router.add_get("/api/v1/selftest", selftest_status)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/metrics", metrics)

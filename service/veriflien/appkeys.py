@@ -8,6 +8,7 @@ from veriflien.access import AccessPolicy
 from veriflien.check import CheckEngine
 from veriflien.metrics import Metrics
 from veriflien.net import Gate
+from veriflien.selftest import LastReport
 from veriflien.settings import Settings
 from veriflien.state import ResultCache, SharedState
 
@@ -18,3 +19,4 @@ STATE = web.AppKey("state", SharedState)
 CACHE = web.AppKey("cache", ResultCache)
 ACCESS = web.AppKey("access", AccessPolicy)
 METRICS = web.AppKey("metrics", Metrics)
+SELFTEST = web.AppKey("selftest", LastReport)

@@ -20,7 +20,7 @@ from veriflien import __version__
 from veriflien.logs import log, url_digest
 from veriflien.net import Gate, InvalidUrl, RefusedUrl, parse_target
 from veriflien.probes import CheckContext, Probe, ProbeFailed, registry
-from veriflien.result import CheckResult, Confidence, Finding, Strength, Verdict
+from veriflien.result import CheckResult, Confidence, Finding, Strength, Verdict, utc_timestamp
 from veriflien.settings import Settings
 from veriflien.verdict import decide
 
@@ -62,7 +62,7 @@ class CheckEngine:
 
     async def _run(self, request: CheckRequest, progress: Progress | None) -> CheckResult:
         started = time.monotonic()
-        checked_at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        checked_at = utc_timestamp(datetime.now(UTC))
         result = CheckResult(
             url=request.url,
             verdict=Verdict.UNKNOWN,

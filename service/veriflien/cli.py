@@ -1,7 +1,10 @@
-"""`veriflien serve` and `veriflien check URL`.
+"""`veriflien serve`, `veriflien check URL` and `veriflien message FILE|-`.
 
-Exit codes of `check`: 0 the check ran (whatever the verdict), 2 bad usage, 3 the check could not
-run (bad settings, internal failure).
+Exit codes of `check` and `message`: 0 the check ran (whatever the verdict), 2 bad usage (for
+`message` also: an unreadable file, an empty text or one over 20,000 characters), 3 the check
+could not run (bad settings, internal failure). `selftest`: 0 every example gave its recorded
+verdict, 1 one did not (a platform changed, or the example did), 2 bad usage, 3 the self-test
+could not run.
 """
 
 from __future__ import annotations
@@ -87,6 +90,27 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--country", help="two-letter country for report routing (default FR)")
     check.add_argument("--minor", action="store_true", help="the person is under 18")
     check.add_argument("--config", metavar="FILE", help="TOML settings file")
+    message = sub.add_parser(
+        "message",
+        help="read a whole message received (file, or - for standard input): kind of message, "
+        "payment details checked, each link's verdict, what to do",
+    )
+    message.add_argument("file", help="a text file holding the message, or - to read stdin")
+    message.add_argument("--json", action="store_true", help="print the full analysis")
+    message.add_argument("--lang", choices=("fr", "en"), help="language of the answer (default fr)")
+    message.add_argument("--country", help="two-letter country for report routing (default FR)")
+    message.add_argument("--minor", action="store_true", help="the person is under 18")
+    message.add_argument("--config", metavar="FILE", help="TOML settings file")
+    selftest = sub.add_parser(
+        "selftest",
+        help="check every catalogue example and report, per platform, whether the verdicts "
+        "still match (exit 1 when one does not)",
+    )
+    selftest.add_argument(
+        "--platform", action="append", metavar="ID", help="only this platform (repeatable)"
+    )
+    selftest.add_argument("--json", action="store_true", help="print the report as JSON")
+    selftest.add_argument("--config", metavar="FILE", help="TOML settings file")
     keys = sub.add_parser("keys", help="manage API keys")
     keys_sub = keys.add_subparsers(dest="keys_command", required=True)
     keys_add = keys_sub.add_parser(
@@ -129,6 +153,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _keys_add(settings, args.name, args.file)
     if args.command == "serve":
         return _serve(settings, args)
+    if args.command == "selftest":
+        return _selftest(settings, args.platform, args.json)
+    if args.command == "message":
+        return _message(settings, args)
     return _check(settings, args)
 
 
@@ -221,6 +249,49 @@ def _keys_add(settings: Settings, name: str, path: str | None) -> int:
     return EXIT_OK
 
 
+EXIT_MISMATCH = 1
+
+
+def _selftest(settings: Settings, platform_ids: list[str] | None, as_json: bool) -> int:
+    from veriflien import logs, selftest
+    from veriflien.platforms import Catalogue, CatalogueError
+    from veriflien.runtime import standalone_engine
+
+    logs.configure("error" if settings.log_level == "info" else settings.log_level)
+    try:
+        platforms = selftest.selected(Catalogue.load(settings.platforms_file or None), platform_ids)
+    except (ValueError, CatalogueError) as exc:
+        print(f"veriflien: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    if not platforms:
+        print("veriflien: no platform has examples to check", file=sys.stderr)
+        return EXIT_USAGE
+
+    async def run() -> tuple[selftest.Report, list[str]]:
+        async with standalone_engine(settings) as engine:
+            report = await selftest.run(engine, platforms)
+        return report, await selftest.save(settings, report)
+
+    try:
+        report, stored = asyncio.run(run())
+    except Exception as exc:
+        print(f"veriflien: the self-test could not run ({type(exc).__name__})", file=sys.stderr)
+        return EXIT_FAILED
+    if as_json:
+        print(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
+    else:
+        for platform, ok in report.platforms().items():
+            results = [r for r in report.results if r.platform == platform]
+            good = sum(r.match for r in results)
+            print(f"{'ok ' if ok else 'BAD'} {platform}: {good}/{len(results)} as recorded")
+            for r in results:
+                if not r.match:
+                    print(f"      {r.url}: expected {r.expected} ({r.checked}), got {r.verdict}")
+        where = ", ".join(stored) if stored else "nowhere (no writable place)"
+        print(f"report kept in: {where}", file=sys.stderr)
+    return EXIT_OK if report.ok else EXIT_MISMATCH
+
+
 def _check(settings: Settings, args: argparse.Namespace) -> int:
     from veriflien import logs
     from veriflien.api.checks import LANGS
@@ -279,4 +350,155 @@ def render_text(doc: dict, lang: str) -> str:
         lines.extend(
             textwrap.wrap(f"{prevention['name']} — {where}. {prevention.get('text', '')}", 78)
         )
+    return "\n".join(lines)
+
+
+_MESSAGE_LABELS = {
+    "fr": {
+        "kind": "Type de message",
+        "mass_scam": "arnaque envoyée en masse",
+        "targeted_blackmail": "chantage ciblé",
+        "unknown": "indéterminé",
+        "reasons": "Indices relevés :",
+        "payments": "Paiements demandés :",
+        "valid": "somme de contrôle correcte",
+        "invalid": "somme de contrôle FAUSSE : ne peut recevoir aucun paiement",
+        "unverifiable": "invérifiable hors ligne",
+        "amount": "somme demandée",
+        "voucher": "coupon ou carte prépayée",
+        "voucher_code": "code de coupon",
+        "links": "Liens (vérifiés sans être ouverts) :",
+        "more_links": "{count} autre(s) lien(s) non vérifié(s), dans les preuves (--json).",
+        "contacts": "Contacts :",
+        "steps": "Que faire :",
+    },
+    "en": {
+        "kind": "Kind of message",
+        "mass_scam": "mass scam",
+        "targeted_blackmail": "targeted blackmail",
+        "unknown": "unknown",
+        "reasons": "Signs found:",
+        "payments": "Payments demanded:",
+        "valid": "checksum correct",
+        "invalid": "checksum WRONG: cannot receive any payment",
+        "unverifiable": "cannot be checked offline",
+        "amount": "sum demanded",
+        "voucher": "prepaid voucher or card",
+        "voucher_code": "voucher code",
+        "links": "Links (checked without being opened):",
+        "more_links": "{count} more link(s) not checked, listed in the evidence (--json).",
+        "contacts": "Contacts:",
+        "steps": "What to do:",
+    },
+}
+
+
+def _read_message(path: str) -> str:
+    """The message text, or ValueError with what is wrong (bad usage, exit 2)."""
+    from veriflien.messages import MAX_TEXT_CHARS
+
+    try:
+        if path == "-":
+            text = sys.stdin.read()
+        else:
+            with open(path, encoding="utf-8") as handle:
+                text = handle.read(MAX_TEXT_CHARS + 1)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ValueError(f"cannot read {path} ({type(exc).__name__})") from exc
+    if not text.strip():
+        raise ValueError("the message is empty")
+    if len(text) > MAX_TEXT_CHARS:
+        raise ValueError(f"the message is longer than {MAX_TEXT_CHARS:,} characters")
+    return text
+
+
+def _message(settings: Settings, args: argparse.Namespace) -> int:
+    from veriflien import logs
+    from veriflien.api.checks import LANGS
+    from veriflien.check import CheckRequest
+    from veriflien.messages.report import analyse_message
+    from veriflien.runtime import standalone_engine
+
+    logs.configure("error" if settings.log_level == "info" else settings.log_level)
+    lang = args.lang or settings.default_lang
+    country = (args.country or settings.default_country).upper()
+    if lang not in LANGS or len(country) != 2 or not country.isalpha():
+        print("veriflien: --country must be a two-letter code", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        text = _read_message(args.file)
+    except ValueError as exc:
+        print(f"veriflien: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+
+    async def run() -> dict:
+        async with standalone_engine(settings) as engine:
+
+            async def check_link(url: str) -> dict:
+                request = CheckRequest(url=url, lang=lang, country=country, minor=args.minor)
+                return (await engine.run(request)).to_json()
+
+            return await analyse_message(
+                text, check_link, lang=lang, country=country, minor=args.minor
+            )
+
+    try:
+        doc = asyncio.run(run())
+    except Exception as exc:
+        print(f"veriflien: the analysis could not run ({type(exc).__name__})", file=sys.stderr)
+        return EXIT_FAILED
+    if args.json:
+        print(json.dumps(doc, ensure_ascii=False, indent=2))
+    else:
+        print(render_message_text(doc, lang))
+    return EXIT_OK
+
+
+def render_message_text(doc: dict, lang: str) -> str:
+    """A message analysis as a terminal reads it: kind, advice, payments, links, contacts."""
+    labels, verdicts = _MESSAGE_LABELS[lang], _LABELS[lang]
+    colon = " :" if lang == "fr" else ":"
+    kind = doc["classification"]["kind"]
+    advice = doc.get("advice") or {}
+    lines = [f"{labels['kind']}{colon} {labels[kind]}", advice.get("headline", "")]
+    lines.extend(textwrap.wrap(advice.get("summary", ""), 78))
+    reasons = doc["classification"].get("reasons") or []
+    if reasons:
+        lines += ["", labels["reasons"]]
+        for reason in reasons[:10]:
+            lines.extend(
+                textwrap.wrap(reason["text"], 76, initial_indent="- ", subsequent_indent="  ")
+            )
+    if doc.get("payments"):
+        lines += ["", labels["payments"]]
+        for item in doc["payments"]:
+            if item["kind"] == "amount":
+                lines.append(f"- {labels['amount']}{colon} {item['value']} {item['currency']}")
+                continue
+            check = {True: labels["valid"], False: labels["invalid"]}.get(
+                item.get("valid"), labels["unverifiable"]
+            )
+            name = labels.get(item["kind"], item["kind"].capitalize())
+            lines.append(f"- {name} {item['value']} — {check}")
+    if doc.get("links"):
+        lines += ["", labels["links"]]
+        for link in doc["links"]:
+            lines.append(
+                f"- {link['url']} → {verdicts[link['verdict']]} "
+                f"({verdicts['confidence']} {verdicts[link['confidence']]})"
+            )
+        extra = doc.get("links_found", 0) - len(doc["links"])
+        if extra > 0:
+            lines.append(labels["more_links"].format(count=extra))
+    if doc.get("contacts"):
+        lines += ["", labels["contacts"]]
+        for contact in doc["contacts"]:
+            where = f" ({contact['platform']})" if contact.get("platform") else ""
+            lines.append(f"- {contact['value']}{where}")
+    lines += ["", labels["steps"]]
+    for step in advice.get("steps", []):
+        lines.extend(textwrap.wrap(step, 76, initial_indent="- ", subsequent_indent="  "))
+    for link in (doc.get("report_links") or [])[:6]:
+        where = link.get("url") or link.get("phone") or ""
+        lines.append(f"  → {link.get('name')}: {where}")
     return "\n".join(lines)

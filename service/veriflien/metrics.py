@@ -75,6 +75,21 @@ class _LiveCollector(Collector):
             "1 while Redis is configured but not answering (local state is used meanwhile).",
             value=1 if live.get("redis_degraded") else 0,
         )
+        match = GaugeMetricFamily(
+            "veriflien_selftest_match",
+            "1 when the last `veriflien selftest` found every example of the platform giving its "
+            "recorded verdict, 0 when one no longer does.",
+            labels=["platform"],
+        )
+        for platform, ok in sorted(live.get("selftest", {}).items()):
+            match.add_metric([platform], 1 if ok else 0)
+        yield match
+        if live.get("selftest_age") is not None:
+            yield GaugeMetricFamily(
+                "veriflien_selftest_age_seconds",
+                "Seconds since the last `veriflien selftest` ran.",
+                value=live["selftest_age"],
+            )
         yield CounterMetricFamily(
             "veriflien_redis_outages",
             "Times this process lost Redis and fell back to local state.",
@@ -128,7 +143,8 @@ class Metrics:
         )
         self.cache = Counter(
             "veriflien_cache_requests",
-            "Result cache look-ups, by outcome (hit or miss).",
+            "Result cache look-ups, by outcome (hit, miss, or fresh: the caller asked to check "
+            "again).",
             ["result"],
             registry=self.registry,
         )

@@ -9,9 +9,15 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 SCHEMA_VERSION = 1
+
+
+def utc_timestamp(moment: datetime) -> str:
+    """`checked_at` as every result writes it: UTC, to the second, e.g. 2026-11-21T05:30:00Z."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 class Verdict(enum.StrEnum):
@@ -75,7 +81,7 @@ class Finding:
 class MediaInfo:
     """What the container index says about a video file, read within the byte budget."""
 
-    container: str  # mp4, fmp4, webm, hls, dash, unknown
+    container: str  # mp4, fmp4, webm, ogg, hls, dash, unknown
     complete: bool | None  # None: could not tell
     duration_seconds: float | None = None
     playable_seconds: float | None = None

@@ -44,7 +44,7 @@ async def standalone_engine(settings: Settings) -> AsyncIterator[CheckEngine]:
     catalogue = Catalogue.load(settings.platforms_file or None)
     advisor = make_advisor(settings)
     ytdlp = YtdlpRunner(settings.ytdlp_workers, settings.ytdlp_timeout)
-    gate = Gate(settings)
+    gate = Gate(settings, consent_cookies=catalogue.consent_cookies())
     await gate.start()
     try:
         yield CheckEngine(settings, gate, catalogue=catalogue, ytdlp=ytdlp, advisor=advisor)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import ipaddress
 import math
 import os
+import re
 import secrets
 import tomllib
 from collections.abc import Mapping
@@ -105,8 +106,8 @@ SETTINGS: tuple[Setting, ...] = (
         "allow_networks",
         list,
         [],
-        "Lab/test only. CIDRs exempted from the address policy (e.g. 127.0.0.2/32). Empty in "
-        "production.",
+        "Lab/test only. CIDRs exempted from the address policy (e.g. 127.0.0.2/32), matched "
+        "exactly and in their IPv4-mapped form, never through 6to4 or NAT64. Empty in production.",
     ),
     Setting(
         "user_agent",
@@ -152,8 +153,25 @@ SETTINGS: tuple[Setting, ...] = (
         "cache_ttl",
         float,
         600.0,
-        "Seconds a result is reused for the same link, language, country and minor flag. The "
-        "cached document is encrypted under a key derived from the link itself. 0 disables it.",
+        "Seconds a public, unlisted or suspicious result is reused for the same link, language, "
+        "country and minor flag. The cached document is encrypted under a key derived from the "
+        "link itself. 0 disables the cache.",
+    ),
+    Setting(
+        "cache_ttl_non_public",
+        float,
+        60.0,
+        "Seconds a private, removed, incomplete, login_required or no_video result is reused (at "
+        "most cache_ttl): a video made public since must not hide behind a stale answer. 0: "
+        "never reused.",
+    ),
+    Setting(
+        "cache_hide_hits",
+        bool,
+        False,
+        "Answer from the cache at the pace of the check it reuses (its progress events are always "
+        "replayed), so that not even timing tells a caller the link was checked recently. Costs "
+        "the cache's speed: off by default (SECURITY.md, 'cache timing').",
     ),
     Setting(
         "keys_file",
@@ -179,8 +197,9 @@ SETTINGS: tuple[Setting, ...] = (
         "rate_limit_per_client",
         int,
         20,
-        "Checks one client address may start per window (0: no limit). The machine's own "
-        "loopback calls are not counted.",
+        "Checks one client (an IPv4 address, an IPv6 network: rate_limit_ipv6_prefix) may start "
+        "per window (0: no limit). The machine's own loopback calls count too, unless "
+        "rate_limit_local is false.",
     ),
     Setting(
         "rate_limit_per_key",
@@ -189,11 +208,45 @@ SETTINGS: tuple[Setting, ...] = (
         "Checks one API key may start per window, across all replicas (0: no limit).",
     ),
     Setting(
+        "rate_limit_ipv6_prefix",
+        int,
+        64,
+        "IPv6 clients are counted per network of this prefix length (32 to 128): one subscriber "
+        "usually holds a whole /64, and could otherwise use a new address for every check.",
+    ),
+    Setting(
+        "rate_limit_local",
+        bool,
+        True,
+        "Count the machine's own loopback calls (127.0.0.1, ::1, no proxy) against "
+        "rate_limit_per_client too. false: only where no reverse proxy runs on this machine, or "
+        "the proxy's visitors would all be unlimited.",
+    ),
+    Setting(
+        "key_attempts_per_client",
+        int,
+        10,
+        "API key verifications one client address may cause per window, counted before the "
+        "salted hash (scrypt, about 50 ms and 16 MiB) is computed; a verified key is remembered "
+        "for a minute. Over it: 429 (0: no limit).",
+    ),
+    Setting(
         "trusted_proxies",
         list,
         [],
         "CIDRs of reverse proxies whose X-Forwarded-For is believed (e.g. 127.0.0.1/32). Empty: "
-        "the header is ignored and the connecting address is the client.",
+        "the header is ignored and the connecting address is the client. A loopback address "
+        "listed here is a proxy, never the machine's own caller.",
+    ),
+    Setting(
+        "allowed_hosts",
+        list,
+        ["localhost", "127.0.0.1", "::1"],
+        "Host names the service answers to, besides its listen address (host); another Host "
+        "header gets 421, so a DNS-rebinding page cannot drive it from a visitor's browser. "
+        "Behind a proxy that passes the visitor's Host, add the public name. '*.example.org' "
+        "matches subdomains; a CIDR (10.0.0.0/8) matches an address used as Host (Kubernetes "
+        "probes, Prometheus).",
     ),
     Setting(
         "cors_origins",
@@ -208,6 +261,14 @@ SETTINGS: tuple[Setting, ...] = (
         ["127.0.0.0/8", "::1/128", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"],
         "CIDRs allowed to read /metrics, directly (a request that came through a proxy is "
         "refused).",
+    ),
+    Setting(
+        "selftest_file",
+        str,
+        "",
+        "Where `veriflien selftest` writes its last report and the service reads it. Empty: "
+        "$STATE_DIRECTORY/selftest.json under systemd, else ~/.local/state/veriflien/. With "
+        "redis_url set the report is also shared through Redis.",
     ),
 )
 
@@ -246,18 +307,27 @@ class Settings:
     redis_url: str = ""
     redis_timeout: float = 0.5
     cache_ttl: float = 600.0
+    cache_ttl_non_public: float = 60.0
+    cache_hide_hits: bool = False
     keys_file: str = ""
     anonymous_checks: str = "local"
     rate_limit_window: float = 60.0
     rate_limit_per_client: int = 20
     rate_limit_per_key: int = 300
+    rate_limit_ipv6_prefix: int = 64
+    rate_limit_local: bool = True
+    key_attempts_per_client: int = 10
     trusted_proxies: list[str] = field(default_factory=list)
+    allowed_hosts: list[str] = field(
+        default_factory=lambda: list(SETTINGS_BY_NAME["allowed_hosts"].default)
+    )
     cors_origins: list[str] = field(
         default_factory=lambda: list(SETTINGS_BY_NAME["cors_origins"].default)
     )
     metrics_networks: list[str] = field(
         default_factory=lambda: list(SETTINGS_BY_NAME["metrics_networks"].default)
     )
+    selftest_file: str = ""
 
     def with_overrides(self, **changes: Any) -> Settings:
         """A copy with some settings changed (values are coerced and validated like env values)."""
@@ -334,9 +404,25 @@ def _validated(settings: Settings) -> Settings:
     for name in ("redis_timeout", "rate_limit_window"):
         if getattr(settings, name) <= 0:
             raise SettingsError(f"{SETTINGS_BY_NAME[name].env}: must be positive")
-    for name in ("cache_ttl", "rate_limit_per_client", "rate_limit_per_key"):
-        if getattr(settings, name) < 0:
+    for name in (
+        "cache_ttl",
+        "cache_ttl_non_public",
+        "rate_limit_per_client",
+        "rate_limit_per_key",
+    ):
+        value = getattr(settings, name)
+        if not math.isfinite(value) or value < 0:  # nan < 0 is False: check finiteness first
             raise SettingsError(f"{SETTINGS_BY_NAME[name].env}: must not be negative")
+    if settings.key_attempts_per_client < 0:
+        raise SettingsError(f"{ENV_PREFIX}KEY_ATTEMPTS_PER_CLIENT: must not be negative")
+    if not 32 <= settings.rate_limit_ipv6_prefix <= 128:
+        raise SettingsError(f"{ENV_PREFIX}RATE_LIMIT_IPV6_PREFIX: expected 32 to 128")
+    for entry in settings.allowed_hosts:
+        if not _host_pattern_ok(entry):
+            raise SettingsError(
+                f"{ENV_PREFIX}ALLOWED_HOSTS: {entry!r} is not a host name, '*.domain', an "
+                "address or a CIDR (write names without a port)"
+            )
     if settings.redis_url and not settings.redis_url.startswith(
         ("redis://", "rediss://", "unix://")
     ):
@@ -361,6 +447,25 @@ def _validated(settings: Settings) -> Settings:
     except ValueError as exc:
         raise SettingsError(f"{ENV_PREFIX}RESOLVE: {exc}") from exc
     return settings
+
+
+_LABEL = r"[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?"
+_HOST_LABELS = re.compile(rf"^(\*\.)?({_LABEL}\.)*{_LABEL}\.?$")
+
+
+def _host_pattern_ok(entry: str) -> bool:
+    """A host name, '*.domain', an IP address (IPv6 with or without brackets) or a CIDR."""
+    text = entry.strip().lower()
+    if text.startswith("[") and text.endswith("]"):
+        text = text[1:-1]
+    try:
+        if "/" in text:
+            ipaddress.ip_network(text, strict=False)
+        else:
+            ipaddress.ip_address(text)
+        return True
+    except ValueError:
+        return bool(_HOST_LABELS.match(text)) and len(text) <= 253
 
 
 def load(env: Mapping[str, str] | None = None, config_file: str | Path | None = None) -> Settings:

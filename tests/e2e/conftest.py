@@ -1,5 +1,5 @@
-"""End-to-end fixtures: a real `veriflien serve` process routed to the fake platform, and Debian's
-chromium driven by Playwright (never a downloaded browser)."""
+"""End-to-end fixtures: a real `veriflien serve` process routed to the fake platform, Debian's
+chromium driven by Playwright (never a downloaded browser), and the extension's build."""
 
 from __future__ import annotations
 
@@ -31,10 +31,14 @@ CHROMIUM_ARGS = [
     "--metrics-recording-only",
     "--no-default-browser-check",
 ]
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "test-artifacts"
+EXTENSION = ROOT / "extension"
+NODE = shutil.which("node")
+NPM = shutil.which("npm")
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
@@ -45,9 +49,15 @@ def live_service(
     fake_platform: FakePlatform, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[str]:
     """Base URL of a `veriflien serve` subprocess whose outbound traffic reaches only the fake."""
-    port = _free_port()
+    port = free_port()
     log = tmp_path_factory.mktemp("service") / "service.log"
-    env = {**os.environ, **fake_platform.env(), "VERIFLIEN_CHECK_DEADLINE": "8"}
+    env = {
+        **os.environ,
+        **fake_platform.env(),
+        "VERIFLIEN_CHECK_DEADLINE": "8",
+        # The browser tests run dozens of checks a minute from loopback, like no person does.
+        "VERIFLIEN_RATE_LIMIT_LOCAL": "false",
+    }
     with log.open("wb") as out:
         process = subprocess.Popen(
             [sys.executable, "-m", "veriflien", "serve", "--port", str(port)],
@@ -72,6 +82,17 @@ def live_service(
         process.wait(10)
 
 
+def build_extension(out: Path, instance: str | None = None) -> dict[str, Path]:
+    """Build both packages with extension/build.mjs into `out` (unpacked folders and zips)."""
+    env = {**os.environ, "VERIFLIEN_DIST": str(out)}
+    if instance is not None:
+        env["VERIFLIEN_INSTANCE"] = instance
+    subprocess.run(
+        [NODE or "node", str(EXTENSION / "build.mjs")], env=env, check=True, capture_output=True
+    )
+    return {"chromium": out / "chromium", "firefox": out / "firefox"}
+
+
 @pytest.fixture(scope="module")  # not session: its loop must not outlive the e2e modules
 def playwright_instance() -> Iterator[object]:
     if not Path(CHROMIUM).exists():
@@ -89,6 +110,20 @@ def browser(playwright_instance):
     )
     yield browser
     browser.close()
+
+
+@pytest.fixture(scope="session")
+def axe_source() -> str:
+    """axe-core's browser build, pinned by extension/package-lock.json. A fresh checkout has no
+    node_modules: `npm ci` installs it (with web-ext) from the lockfile the first time."""
+    path = EXTENSION / "node_modules" / "axe-core" / "axe.min.js"
+    if not path.exists():
+        if NPM is None:
+            pytest.skip("npm is not installed (axe-core comes from the npm registry)")
+        subprocess.run(
+            [NPM, "ci", "--no-audit", "--no-fund"], cwd=EXTENSION, check=True, capture_output=True
+        )
+    return path.read_text(encoding="utf-8")
 
 
 @pytest.fixture(scope="session")

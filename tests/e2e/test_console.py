@@ -319,6 +319,49 @@ def test_language_switch_changes_the_console_and_the_answer(console: Console) ->
     assert console.outsiders() == []
 
 
+# --- "check again": a new look, never a cached answer (issue 13, item 3) -----------------------
+
+
+def test_check_again_makes_the_server_look_at_the_link_anew(
+    console: Console, fake_platform: Any
+) -> None:
+    page = console.page
+    bodies: list[dict] = []
+    page.on(
+        "request",
+        lambda r: (
+            bodies.append(json.loads(r.post_data or "{}"))
+            if r.url.endswith("/api/v1/checks")
+            else None
+        ),
+    )
+    url = GONE_URL + "?again=console"
+    card = console.check(url)
+    assert wait_for_verdict(card) == "removed"
+    fetched = fake_platform.count("videos.example.com", "/gone?again=console")
+    assert fetched == 1
+    # The same link pasted again within the minute: the service may reuse its answer.
+    console.check(url)
+    wait_for_verdict(page.locator("#cards .card").first)
+    assert fake_platform.count("videos.example.com", "/gone?again=console") == fetched
+
+    again = card.locator("button.again")
+    assert again.inner_text() == "Vérifier à nouveau"
+    hint = card.locator(f"#{again.get_attribute('aria-describedby')}").inner_text()
+    assert "relit le lien maintenant" in hint
+    again.click()
+    assert wait_for_verdict(card) == "removed"
+    # The server read the link again, because the console asked for it.
+    assert bodies[-1] == {**bodies[0], "fresh": True}
+    assert "fresh" not in bodies[0]
+    assert fake_platform.count("videos.example.com", "/gone?again=console") == fetched + 1
+    # The same card is updated in place, and focus returns to its verdict for screen readers.
+    assert page.locator("#cards .card").count() == 2
+    page.locator(".card h3:focus").wait_for(timeout=5_000)
+    assert "Supprimée ou inexistante" in page.locator("#live-status").inner_text()
+    assert console.outsiders() == []
+
+
 # --- the evidence sheet and the JSON record --------------------------------------------------
 
 
@@ -444,3 +487,54 @@ def test_readable_on_a_320_pixel_phone_screen(
         assert console.outsiders() == []
     finally:
         page.context.close()
+
+
+# --- DNS rebinding (issue 13, item 7) ----------------------------------------------------------
+
+
+def test_dns_rebinding_page_cannot_load_or_drive_a_local_instance(
+    playwright_instance: Any, live_service: str
+) -> None:
+    # A page on rebind.attacker.test whose name now resolves to 127.0.0.1 (Chromium's resolver
+    # rules stand in for the attacker's DNS): to the browser it is the same origin, so it could
+    # read every answer. The service must refuse the name.
+    from e2e.conftest import CHROMIUM, CHROMIUM_ARGS
+
+    browser = playwright_instance.chromium.launch(
+        executable_path=CHROMIUM,
+        headless=True,
+        args=[
+            *CHROMIUM_ARGS,
+            "--host-resolver-rules=MAP rebind.attacker.test 127.0.0.1",
+            # Chromium's own private-network checks would stop the page's requests first;
+            # Firefox and Safari have none, so the service must not count on them.
+            "--disable-features=BlockInsecurePrivateNetworkRequests,"
+            "PrivateNetworkAccessSendPreflights,LocalNetworkAccessChecks",
+        ],
+    )
+    try:
+        page = browser.new_page()
+        port = live_service.rsplit(":", 1)[1]
+        origin = f"http://rebind.attacker.test:{port}"
+        # Loading the console under the attacker's name fails...
+        response = page.goto(origin + "/")
+        assert response.status == 421
+        assert page.locator("#urls").count() == 0
+        # ...and so do the requests of the attacker's own page, served before the name was
+        # re-pointed (here by Playwright), once they reach the service.
+        page.route(origin + "/attack.html", lambda route: route.fulfill(
+            status=200, content_type="text/html", body="<!doctype html><title>attack</title>"
+        ))  # fmt: skip
+        page.goto(origin + "/attack.html")
+        answer = page.evaluate(
+            """async () => {
+                const r = await fetch("/api/v1/checks", {method: "POST",
+                    headers: {"Content-Type": "application/json"},
+                    body: JSON.stringify({url: "https://videos.example.com/gone"})});
+                return {status: r.status, body: await r.json()};
+            }"""
+        )
+        assert answer["status"] == 421
+        assert answer["body"]["error"]["code"] == "unknown_host"
+    finally:
+        browser.close()

@@ -330,6 +330,37 @@ def test_context_menu_handler_opens_the_result_page(browser_with_extension: Brow
 
 
 @pytest.mark.e2e
+def test_check_again_on_the_result_page_makes_the_instance_look_anew(
+    browser_with_extension: Browser, fake_platform: Any
+) -> None:
+    # Issue 13, item 3: a "removed" answer may be up to a minute old; the person can ask for a
+    # new look, and the instance must then really read the link again.
+    browser = browser_with_extension
+    _save_options(browser)
+    link = GONE_LINK + "?again=extension"
+    popup = browser.open("popup.html")
+    popup.fill("#paste", link)
+    tab = _result_tab(browser, lambda: popup.click("button[type=submit]"))
+    assert tab.get_attribute(".verdict", "data-verdict") == "removed"
+    assert fake_platform.count("videos.example.com", "/gone?again=extension") == 1
+    again = tab.locator(".again button")
+    assert again.inner_text() == "Vérifier à nouveau"
+    assert "relit le lien maintenant" in tab.inner_text(".again")
+
+    def asks_fresh(request: Any) -> bool:
+        return request.url.endswith("/api/v1/checks") and request.method == "POST"
+
+    with tab.expect_request(asks_fresh, timeout=TIMEOUT_MS) as sent:
+        again.click()
+    body = json.loads(sent.value.post_data)
+    assert body["url"] == link and body["fresh"] is True
+    tab.wait_for_selector(".card[data-state=done] .verdict:focus", timeout=TIMEOUT_MS)
+    assert tab.get_attribute(".verdict", "data-verdict") == "removed"
+    assert fake_platform.count("videos.example.com", "/gone?again=extension") == 2
+    _assert_link_never_loaded(tab, link)
+
+
+@pytest.mark.e2e
 def test_welcome_age_answer_changes_who_is_suggested(browser_with_extension: Browser) -> None:
     browser = browser_with_extension
     _save_options(browser)

@@ -5,4 +5,10 @@ platform can use their links. Each scenario module imports `scenario` from platf
 therefore always fully loaded before any handler registers.
 """
 
-from fakes import platform, scenarios_media, scenarios_platforms, scenarios_traps  # noqa: F401
+from fakes import (  # noqa: F401
+    platform,
+    scenarios_examples,
+    scenarios_media,
+    scenarios_platforms,
+    scenarios_traps,
+)

@@ -35,6 +35,11 @@ HOSTS = (
     "player.vimeo.com",
     "www.dailymotion.com",
     "graphql.api.dailymotion.com",
+    "api.dailymotion.com",
+    "consent.youtube.com",
+    "www.tiktok.com",
+    "x.com",
+    "publish.twitter.com",
     "bit.ly",
     "tinyurl.com",
     "videos.example.com",
@@ -105,6 +110,9 @@ class FakePlatform:
             "VERIFLIEN_RESOLVE": ",".join(self.pins),
             "VERIFLIEN_CA_BUNDLE": str(self.ca_file),
             "VERIFLIEN_ALLOW_NETWORKS": f"{FAKE_ADDRESS}/32",
+            # The machine's own calls are rate limited (20 a minute by default): a test service
+            # answers many checks from the same loopback client. Rate-limit tests set their own.
+            "VERIFLIEN_RATE_LIMIT_PER_CLIENT": "10000",
         }
 
     def start(self, workdir: Path) -> FakePlatform:

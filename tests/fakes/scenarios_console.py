@@ -21,10 +21,12 @@ from fakes.platform import html, scenario
 MEDIA: dict[str, bytes] = {}
 
 #: 11-character ids of our own, so no other scenario file answers for them. The console tests use
-#: the second: the service caches answers, and a test that watches progress lines needs a link no
-#: other test (the extension's uses the first) has checked in the same session.
+#: the second and the Firefox popup test the third: the service caches answers, and a test that
+#: watches progress lines needs a link no other test (the extension's uses the first) has checked
+#: in the same session.
 PRIVATE_VIDEO_ID = "vlConsPriv1"
 CONSOLE_PRIVATE_VIDEO_ID = "vlConsPriv2"
+FIREFOX_PRIVATE_VIDEO_ID = "vlConsPriv3"
 
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 
@@ -88,6 +90,7 @@ async def _slow_gone(request: web.Request) -> web.Response:
 
 @scenario("youtu.be", f"/{PRIVATE_VIDEO_ID}")
 @scenario("youtu.be", f"/{CONSOLE_PRIVATE_VIDEO_ID}")
+@scenario("youtu.be", f"/{FIREFOX_PRIVATE_VIDEO_ID}")
 async def _private(request: web.Request) -> web.Response:
     player = (
         '{"playabilityStatus":{"status":"LOGIN_REQUIRED","reason":"Private video",'

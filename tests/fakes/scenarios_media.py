@@ -24,7 +24,7 @@ import random
 import re
 import struct
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from aiohttp import web
@@ -72,12 +72,35 @@ def _parse_range(header: str, total: int) -> tuple[int, int] | str | None:
     return start, end
 
 
+@dataclass
+class Wire:
+    """What the file server saw and sent, per path: the tests of bytes on the wire read it."""
+
+    sent: dict[str, int] = field(default_factory=dict)  # body bytes handed to the socket
+    ranges: dict[str, list[str | None]] = field(default_factory=dict)  # Range header, per request
+
+    def note(self, path: str, header: str | None) -> None:
+        self.ranges.setdefault(path, []).append(header)
+        self.sent.setdefault(path, 0)
+
+
+def wire(fake: object) -> Wire:
+    """The fake's Wire ledger (created on first use)."""
+    context = fake.context  # type: ignore[attr-defined]
+    if not isinstance(context.get("wire"), Wire):
+        context["wire"] = Wire()
+    return context["wire"]
+
+
 async def serve_bytes(
-    request: web.Request, total: int, read: Reader, ctype: str
+    request: web.Request, total: int, read: Reader, ctype: str, *, ranges: bool = True
 ) -> web.StreamResponse:
-    """Answer GET/HEAD for a file of `total` bytes, honouring one byte range."""
-    headers = {"Accept-Ranges": "bytes", "Content-Type": ctype}
-    wanted = _parse_range(request.headers.get("Range", ""), total)
+    """Answer GET/HEAD for a file of `total` bytes, honouring one byte range (unless `ranges` is
+    False: a server that ignores Range and always sends the whole file)."""
+    ledger = wire(request[FAKE])
+    ledger.note(request.path, request.headers.get("Range"))
+    headers = {"Accept-Ranges": "bytes" if ranges else "none", "Content-Type": ctype}
+    wanted = _parse_range(request.headers.get("Range", ""), total) if ranges else None
     if wanted == "unsatisfiable":
         headers["Content-Range"] = f"bytes */{total}"
         return web.Response(status=416, headers=headers)
@@ -101,6 +124,7 @@ async def serve_bytes(
                 break
             stop = min(end + 1, position + CHUNK)
             await response.write(read(position, stop))
+            ledger.sent[request.path] += stop - position
             position = stop
             await asyncio.sleep(0)
         await response.write_eof()
@@ -278,11 +302,33 @@ def virtual_mp4(name: str) -> VirtualMp4 | None:
 
 
 @scenario("cdn.example.com", "/virtual/*")
+@scenario("cdn.example.com", "/norange/virtual/*")
 async def _virtual(request: web.Request) -> web.StreamResponse:
     video = virtual_mp4(request.path.rsplit("/", 1)[-1])
     if video is None:
         return web.Response(status=404, text="no such virtual file")
-    return await serve_bytes(request, video.total, video.read, "video/mp4")
+    ranges = not request.path.startswith("/norange/")
+    return await serve_bytes(request, video.total, video.read, "video/mp4", ranges=ranges)
+
+
+@scenario("cdn.example.com", "/empty.mp4")
+async def _empty(request: web.Request) -> web.StreamResponse:
+    return await serve_bytes(request, 0, lambda a, b: b"", "video/mp4")
+
+
+def long_page() -> bytes:
+    """A static page of ~200 KiB whose <video> comes after the first 64 KiB."""
+    filler = "<p>" + "Des nouvelles de la semaine, sans rapport avec la vidéo. " * 40 + "</p>\n"
+    head = "<!doctype html><html><head><title>Blog</title></head><body>"
+    middle = f'<video controls src="{CDN}/virtual/10mb.mp4"></video>'
+    return (head + filler * 70 + middle + filler * 70 + "</body></html>").encode()
+
+
+@scenario("videos.example.com", "/static/long-page.html")
+async def _long_page(request: web.Request) -> web.StreamResponse:
+    # Served like a static file by nginx or a bucket: byte ranges honoured on HTML too.
+    data = long_page()
+    return await serve_bytes(request, len(data), lambda a, b: data[a:b], "text/html")
 
 
 # ---------------------------------------------------------------------------------------------

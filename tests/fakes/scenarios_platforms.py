@@ -32,6 +32,7 @@ from urllib.parse import quote
 
 from aiohttp import web
 
+from fakes import youtube_shapes
 from fakes.platform import html, scenario
 
 YOUTUBE_HOSTS = ("www.youtube.com", "youtube.com", "m.youtube.com")
@@ -137,6 +138,35 @@ YOUTUBE: dict[str, YouTubeVideo] = {
         ),
     )
 }
+# One fake video per real shape of YouTube's answers (tests/fakes/youtube_shapes.py), with the
+# oEmbed answer YouTube gives in that state: 403 private, 404 removed, 401 age-restricted (no
+# embedding), 200 otherwise. Ids: "shape" + two digits + the padding YouTube ids need.
+_SHAPE_OEMBED = {
+    "platform_private": 403,
+    "platform_removed": 404,
+    "platform_live_recording_unavailable": 404,
+    "platform_age_check": 401,
+}
+
+
+def shape_video_id(name: str) -> str:
+    index = next(i for i, (n, *_) in enumerate(youtube_shapes.PLAYABILITY) if n == name)
+    return f"shape{index:02d}xxxx"
+
+
+for _name, _playability, _code, _source in youtube_shapes.PLAYABILITY:
+    _vid = shape_video_id(_name)
+    YOUTUBE[_vid] = YouTubeVideo(
+        _vid, f"Shape {_name}", _SHAPE_OEMBED.get(_code, 200), _playability
+    )
+# The EU consent interstitial: without YouTube's "reject all" consent cookie the watch page sends
+# visitors there first; "consentAlw1" sends them there whatever they send.
+CONSENT_IDS = {"consentWal1": False, "consentAlw1": True}
+for _vid in CONSENT_IDS:  # behind the consent page: a public video
+    YOUTUBE[_vid] = YouTubeVideo(_vid, "Garden party", 200, _OK)
+# A page from before 2017: no player response, the reason in #unavailable-message.
+OLD_LAYOUT_ID = "oldLayout01"
+
 #: An id no table entry has: YouTube answers a 200 page saying "Video unavailable".
 _UNKNOWN_PLAYABILITY = {"status": "ERROR", "reason": "Video unavailable"}
 
@@ -212,7 +242,19 @@ def _video_id_of(request: web.Request) -> str:
 
 
 async def _youtube_watch(request: web.Request) -> web.Response:
-    video = _youtube_video(_video_id_of(request))
+    video_id = _video_id_of(request)
+    if video_id in CONSENT_IDS:
+        consented = "SOCS=CAI" in request.headers.get("Cookie", "")
+        if CONSENT_IDS[video_id] or not consented:
+            target = quote(str(request.url), safe="")
+            return web.Response(
+                status=302,
+                headers={"Location": f"https://consent.youtube.com/m?continue={target}&gl=FR"},
+            )
+        video_id = "pubVideo001"
+    if video_id == OLD_LAYOUT_ID:
+        return html(youtube_shapes.OLD_LAYOUT_REMOVED, title="YouTube")
+    video = _youtube_video(video_id)
     title = f"{escape(video.title)} - YouTube" if video.title else "YouTube"
     head = f'<link rel="canonical" href="https://www.youtube.com/watch?v={video.video_id}">'
     if video.playable:
@@ -291,6 +333,22 @@ for _host in YOUTUBE_HOSTS:
 scenario("www.youtube.com", "/oembed")(_youtube_oembed)
 
 
+@scenario("videos.example.com", "/cookie-wall")
+async def _cookie_wall(request: web.Request) -> web.Response:
+    # A small site that shows nothing until the visitor accepts its cookies.
+    return html(
+        "<h1>Avant de continuer</h1><p>Nous utilisons des cookies et des données pour "
+        "mesurer l'audience.</p><form action='/consent/accept' method='post'>"
+        "<button>Tout accepter</button><button>Refuser tous les cookies</button></form>",
+        title="Gérer les préférences de cookies",
+    )
+
+
+@scenario("consent.youtube.com", "/m")
+async def _youtube_consent(request: web.Request) -> web.Response:
+    return web.Response(text=youtube_shapes.CONSENT_PAGE, content_type="text/html")
+
+
 @scenario("youtu.be", "/*")
 async def _youtu_be(request: web.Request) -> web.Response:
     video_id = request.path.lstrip("/")[:11]
@@ -310,6 +368,7 @@ class VimeoVideo:
     video_id: str
     title: str
     password: bool = False  # a password form instead of the player; oEmbed answers 404
+    hidden: bool = False  # "hide from Vimeo": the page answers 404, oEmbed still answers
 
 
 VIMEO: dict[str, VimeoVideo] = {
@@ -317,6 +376,7 @@ VIMEO: dict[str, VimeoVideo] = {
     for v in (
         VimeoVideo("100000001", "Wedding speech"),
         VimeoVideo("100000002", "Private video", password=True),
+        VimeoVideo("100000003", "Hidden talk", hidden=True),
     )
 }
 _VIMEO_ID = re.compile(r"vimeo\.com/(?:video/)?(\d+)")
@@ -354,6 +414,18 @@ async def _vimeo_oembed(request: web.Request) -> web.Response:
     video = VIMEO.get(match.group(1)) if match else None
     if video is None or video.password:
         return web.Response(status=404, text="404 Not Found")
+    if video.hidden:
+        # Stripped (no title, no author) and the link's hash in "uri" (recorded 2024).
+        return web.json_response(
+            {
+                "type": "video",
+                "version": "1.0",
+                "provider_name": "Vimeo",
+                "html": f'<iframe src="https://player.vimeo.com/video/{video.video_id}"></iframe>',
+                "video_id": int(video.video_id),
+                "uri": f"/videos/{video.video_id}:0a1b2c3d4e",
+            }
+        )
     return web.json_response(
         {
             "type": "video",
@@ -373,8 +445,8 @@ async def _vimeo_oembed(request: web.Request) -> web.Response:
 @scenario("vimeo.com", "/*")
 async def _vimeo_page(request: web.Request) -> web.Response:
     video = VIMEO.get(request.path.strip("/").split("/", 1)[0])
-    if video is None:
-        return html("<h1>Sorry, we couldn’t find that page</h1>", status=404, title="Vimeo")
+    if video is None or video.hidden:
+        return html("<h1>Sorry, we couldn’t find that page</h1>", status=404, title="VimeUhOh")
     if video.password:
         form = (
             f'<form id="pw_form" class="pw_form" method="post" action="/{video.video_id}/password">'
@@ -385,12 +457,21 @@ async def _vimeo_page(request: web.Request) -> web.Response:
         )
         return html(form, title="Private Video on Vimeo")
     page_config = {
-        "clip": {"id": int(video.video_id), "title": video.title, "uploaded_on": "2026-10-01"},
+        "clip": {
+            "id": int(video.video_id),
+            "title": video.title,
+            "uploaded_on": "2026-10-01",
+            # Vimeo's own words for who may view (recorded 2023).
+            "privacy": {"is_public": True, "type": "anybody", "description": "Public"},
+            "unlisted_hash": None,
+        },
         "player": {"config_url": f"https://player.vimeo.com/video/{video.video_id}/config?h=0"},
     }
     head = (
         f'<meta property="og:title" content="{escape(video.title)}">'
         '<meta property="og:type" content="video.other">'
+        f'<meta property="og:video:url" content="https://player.vimeo.com/video/{video.video_id}'
+        '?autoplay=1">'
     )
     body = (
         f"<h1>{escape(video.title)}</h1>"
@@ -472,6 +553,25 @@ async def _dailymotion_page(request: web.Request) -> web.Response:
         title=f"{escape(video.title)} - video Dailymotion",
         head=head,
     )
+
+
+@scenario("api.dailymotion.com", "/video/*")
+async def _dailymotion_api(request: web.Request) -> web.Response:
+    # The public data API's two recorded shapes (2015-2023): the video's fields, or not_found.
+    xid = request.path.rsplit("/", 1)[-1]
+    video = DAILYMOTION.get(xid)
+    if video is None or video.removed:
+        return web.json_response(
+            {
+                "error": {
+                    "code": 404,
+                    "message": "This video does not exist or has been deleted.",
+                    "type": "not_found",
+                }
+            },
+            status=404,
+        )
+    return web.json_response({"id": xid, "private": False, "status": "published"})
 
 
 @scenario("www.dailymotion.com", "/services/oembed")

@@ -122,3 +122,50 @@ async def _embedding_page(request: web.Request) -> web.Response:
         "<p>Everyone will see it soon.</p>",
         title="Your video",
     )
+
+
+#: A trap page with every lure at once: a sign-in form dressed as YouTube, a Bitcoin demand and a
+#: download of an .exe. Served below with whatever charset label the test names.
+TRAP_BODY = (
+    '<form action="/collect" method="post">'
+    '<img src="/static/youtube-logo.png" alt="YouTube">'
+    "<h1>Sign in</h1><p>to continue to YouTube and watch your private vidéo</p>"
+    '<input type="email" name="identifier" placeholder="Email or phone">'
+    '<input type="password" name="Passwd" placeholder="Enter your password">'
+    '<button type="submit">Next</button></form>'
+    "<p>I have recorded you. Send 500 € in Bitcoin (BTC) to this wallet within 48 hours or the "
+    f"video goes to all your contacts: <code>{FAKE_WALLET}</code></p>"
+    '<a href="/files/video_4471_full_HD.mp4.exe" download>Download the full video (HD)</a>'
+)
+
+
+@scenario(LURE, "/charset-trap/meta")
+async def _charset_in_meta(request: web.Request) -> web.Response:
+    # Issue 13, item 1: `<meta charset="punycode">` (any Python-only codec name) made the service
+    # read garbage and say "unknown"; browsers ignore the label and show the page. No charset in
+    # the header (aiohttp's text= would add one, and a header charset wins over the meta).
+    label = request.query.get("label", "")
+    page = (
+        f'<!doctype html><html><head><meta charset="{label}"><title>YouTube</title></head>'
+        f"<body>{TRAP_BODY}</body></html>"
+    )
+    return web.Response(body=page.encode("utf-8"), headers={"Content-Type": "text/html"})
+
+
+@scenario(LURE, "/charset-trap/header")
+async def _charset_in_header(request: web.Request) -> web.Response:
+    label = request.query.get("label", "")
+    page = f"<!doctype html><html><head><title>YouTube</title></head><body>{TRAP_BODY}</body>"
+    return web.Response(
+        body=page.encode("utf-8"), headers={"Content-Type": f"text/html; charset={label}"}
+    )
+
+
+@scenario(LURE, "/charset-trap/utf-16le")
+async def _utf16_by_header(request: web.Request) -> web.Response:
+    # A real encoding browsers honour from the header (never from a <meta>): the bytes are UTF-16
+    # with no BOM, so a reader that ignores the header sees NUL bytes, not a trap.
+    page = f"<!doctype html><html><head><title>YouTube</title></head><body>{TRAP_BODY}</body>"
+    return web.Response(
+        body=page.encode("utf-16-le"), headers={"Content-Type": "text/html; charset=UTF-16LE"}
+    )

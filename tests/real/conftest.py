@@ -1,30 +1,18 @@
 """Replays of the real recorded material in ../shared/real (platform answers, manifests, media).
 
-These tests never run in `make test`: the material is reference data kept outside the repository
-(its licences allow reading and replaying it, not redistributing it). `make test-real` runs them
-when the folder is present; `.ci/run` calls that target when it finds the folder next to the
-checkout.
+These tests never run in `make test`: the material is reference data kept outside the
+repository (its licences allow reading and replaying it, not redistributing it). `make test-real`
+runs them; `.ci/run` calls that target when it finds the folder next to the checkout.
 The project's own tests carry minimal fixtures written from these recordings instead.
 """
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
-
-
-def corpus_dir() -> Path | None:
-    """The real corpus: $VERIFLIEN_REAL_CORPUS, else ../shared/real next to the checkout."""
-    configured = os.environ.get("VERIFLIEN_REAL_CORPUS")
-    candidates = [Path(configured)] if configured else [REPO.parent / "shared" / "real"]
-    for candidate in candidates:
-        if (candidate / "MANIFEST.tsv").is_file():
-            return candidate.resolve()
-    return None
+from realcorpus import SUMMARIES, corpus_dir
 
 
 @pytest.fixture(scope="session")
@@ -36,3 +24,12 @@ def real_corpus() -> Path:
             "MANIFEST.tsv (../shared/real next to the checkout by default)"
         )
     return found
+
+
+def pytest_terminal_summary(
+    terminalreporter: pytest.TerminalReporter, config: pytest.Config
+) -> None:
+    """Print the replays' summary tables (right/total, worst error, bytes) after the run."""
+    for table in config.stash.get(SUMMARIES, []):
+        terminalreporter.write_line("")
+        terminalreporter.write_line(table)

@@ -392,3 +392,83 @@ async def test_event_stream_has_the_security_headers_too(api) -> None:
     assert response.headers.get("X-Content-Type-Options") == "nosniff"
     assert "default-src 'none'" in response.headers.get("Content-Security-Policy", "")
     assert response.headers.get("Referrer-Policy") == "no-referrer"
+
+
+# --- issue 13, item 13: numbers and dates that overflow must be a 400, never a 500 ------------
+
+HUGE_INTEGER = "9" * 5000  # over CPython's 4,300-digit limit for int() of a decimal string
+BIG_INTEGER = "9" * 400  # parses, but no JSON peer (an IEEE 754 double) holds it exactly
+NON_FINITE = ["NaN", "Infinity", "-Infinity", "1e999", "-1e999"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        pytest.param('{"url": ' + HUGE_INTEGER + "}", id="url-5000-digits"),
+        pytest.param('{"url": "hello", "minor": -' + HUGE_INTEGER + "}", id="minor-5000-digits"),
+        pytest.param('{"url": "hello", "pad": [' + BIG_INTEGER + "]}", id="nested-400-digits"),
+        *(
+            pytest.param('{"url": "hello", "minor": ' + token + "}", id=f"minor-{token}")
+            for token in NON_FINITE
+        ),
+    ],
+)
+async def test_overflowing_numbers_in_a_check_request_are_a_400_not_a_500(api, body: str) -> None:
+    status, ctype, text = await post_checks(api, data=body.encode(), headers=JSON)
+    assert_error(status, ctype, text, 400, "invalid_number")
+
+
+def _sheet_body(result: dict, field: str, token: str) -> bytes:
+    """The result as JSON with one field's value replaced by raw JSON text (json.dumps cannot
+    write a 5,000-digit integer or Infinity, which is exactly what an attacker sends)."""
+    doc = dict(result)
+    doc[field] = "__HOSTILE__"
+    return json.dumps(doc).replace('"__HOSTILE__"', token).encode()
+
+
+@pytest.mark.parametrize(
+    ("field", "token"),
+    [
+        pytest.param("duration_ms", HUGE_INTEGER, id="duration-5000-digits"),
+        pytest.param("duration_ms", BIG_INTEGER, id="duration-400-digits"),
+        *(
+            pytest.param(
+                "media", '{"container": "mp4", "duration_seconds": ' + t + "}", id=f"media-{t}"
+            )
+            for t in NON_FINITE
+        ),
+        pytest.param(
+            "redirects",
+            '[{"url": "https://a.example/", "status": ' + HUGE_INTEGER + "}]",
+            id="redirect-status-5000-digits",
+        ),
+    ],
+)
+async def test_overflowing_numbers_in_a_sheet_request_are_a_400_not_a_500(
+    api, field: str, token: str
+) -> None:
+    result = await api.check("hello")
+    status, ctype, text = await raw(
+        api, "POST", SHEET, data=_sheet_body(result, field, token), headers=JSON
+    )
+    validate_response("POST", SHEET, status, ctype, text)
+    assert_error(status, ctype, text, 400, "invalid_number")
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [
+        "9999-12-31T23:59:59-23:59",  # one day past year 9999 once in UTC
+        "0001-01-01T00:00:00+23:59",  # before year 1 once in UTC
+        "9999-12-31T23:59:59.999999-00:01",
+    ],
+)
+async def test_out_of_range_checked_at_in_a_sheet_request_is_a_400_not_a_500(
+    api, moment: str
+) -> None:
+    result = await api.check("hello")
+    result["checked_at"] = moment
+    status, ctype, text = await raw(api, "POST", SHEET, json=result)
+    validate_response("POST", SHEET, status, ctype, text)
+    assert_error(status, ctype, text, 400, "invalid_result")
+    assert "checked_at" in json.loads(text)["error"]["message"]

@@ -107,14 +107,22 @@ async def test_deeply_nested_markup_is_bounded_and_said_so(aiohttp_client, setti
 
 # --- hostile media files: direct links and behind <video src> -----------------------------------
 
-# What each broken file truthfully is. "incomplete" where the bytes prove the upload stopped;
-# otherwise the service cannot tell, and says so (unknown), or finds nothing to play (no_video).
+# What each broken file truthfully is. "incomplete" where the bytes prove the upload stopped, or
+# that no player can show anything (ffmpeg plays 0 s: the box walk breaks before any movie index,
+# or the index points at no media data at all); otherwise the service cannot tell, and says so
+# (unknown), or finds nothing to play (no_video). Never public.
 CANNOT_TELL = {"unknown", "no_video"}
+NOTHING_PLAYS = {"incomplete", *CANNOT_TELL}
 MEDIA_TRUTH = {
     "size-lies.mp4": {"incomplete"},
     "size-one.mp4": {"incomplete"},
     "offsets-beyond-eof.mp4": {"incomplete"},
     "segment-size-lies.webm": {"incomplete"},
+    "size-zero.mp4": NOTHING_PLAYS,  # a movie index and no media data box
+    "size-one-tiny.mp4": NOTHING_PLAYS,  # a box smaller than its header, before any index
+    "size-below-header.mp4": NOTHING_PLAYS,
+    "absurd-counts.mp4": NOTHING_PLAYS,  # its one chunk offset points inside the index itself
+    "deep-trak.mp4": NOTHING_PLAYS,  # no media data box at all
 }
 
 
@@ -338,3 +346,27 @@ async def test_a_burst_of_markup_heavy_pages_does_not_time_out_an_innocent_check
     assert "deadline" not in _codes(benign), _codes(benign)
     assert benign["verdict"] == idle["verdict"]
     assert all(doc["duration_ms"] <= BOUND_MS for doc in hostile_docs)
+
+
+# --- pages that declare an odd charset to hide what they are --------------------------------------
+
+# Python codec names that are not labels of the Encoding Standard (several are not even text
+# encodings), plus unknown and empty labels. Browsers ignore every one and show the page.
+ODD_CHARSETS = [
+    "punycode", "zlib", "rot13", "idna", "undefined", "base64", "hex", "bz2", "uu", "quopri",
+    "utf-7", "utf-32", "utf_16", "cp037", "unicode_escape", "raw_unicode_escape", "palmos", "hz",
+    "iso2022_kr", "mbcs", "x-no-such-charset", "",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("where", ["meta", "header"])
+@pytest.mark.parametrize("label", ODD_CHARSETS)
+async def test_an_odd_charset_label_does_not_hide_a_trap_page(api, label, where) -> None:
+    doc = await api.check(f"https://lure.example.net/charset-trap/{where}?label={label}")
+    assert doc["verdict"] == "suspicious", _codes(doc)
+    assert {"phishing_form", "payment_demand", "download_lure"} <= set(_codes(doc))
+
+
+async def test_a_trap_page_in_utf16_named_by_the_header_is_read(api) -> None:
+    doc = await api.check("https://lure.example.net/charset-trap/utf-16le")
+    assert doc["verdict"] == "suspicious", _codes(doc)

@@ -48,7 +48,23 @@ SUBMITTED: list[tuple[str, list[str]]] = [
     ("javascript:alert('SECRETJS')", ["SECRETJS"]),
     ("secret-bare-host.example/SECRETBARE", ["secret-bare-host", "SECRETBARE"]),
 ]
-ALL_TOKENS = sorted({token for _, tokens in SUBMITTED for token in tokens} | {"secret"})
+# A pasted message (POST /api/v1/messages, issue 16): neither its words, nor what is extracted
+# from it, nor its links may reach a log or a file.
+MESSAGE = (
+    "Je connais ton mot de passe SECRETMSGPASSWORD. J'ai enregistré notre appel vidéo, regarde "
+    "https://videos.example.com/ok?token=SECRETMSGLINK et https://bit.ly/secret-msg-short. "
+    "Envoie 300 € en coupons PCS (code SECRETPCS1234) ou sur 1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2 "
+    "avant le 12/03/2026, sinon ta sœur Secretina le saura. Snap: secret_msg_handle, "
+    "WhatsApp +33 6 11 22 33 44, secret.msg@example.org, IBAN FR14 2004 1010 0505 0001 3M02 606"
+)
+MESSAGE_TOKENS = [
+    "SECRETMSGPASSWORD", "SECRETMSGLINK", "secret-msg-short", "SECRETPCS1234",
+    "1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2", "Secretina", "secret_msg_handle", "11 22 33 44",
+    "secret.msg@example.org", "3M02", "appel vid",
+]  # fmt: skip
+ALL_TOKENS = sorted(
+    {token for _, tokens in SUBMITTED for token in tokens} | {"secret"} | set(MESSAGE_TOKENS)
+)
 
 
 @dataclass
@@ -189,6 +205,19 @@ def _exercise(served: Served) -> None:
     )
     _request(served, "/api/v1/checks?url=https%3A%2F%2Fbit.ly%2Fsecret-short-ABC")
     _request(served, "/api/v1/checks", SUBMITTED[0][0].encode(), {"Content-Type": "text/plain"})
+    # A whole message: analysed, printed as a sheet, and refused when malformed.
+    status, body = _post_json(served, "/api/v1/messages", {"text": MESSAGE, "lang": "fr"})
+    assert status == 200, body
+    analysis = json.loads(body)
+    assert [link["verdict"] for link in analysis["links"]]
+    assert _post_json(served, "/api/v1/sheet", analysis)[0] == 200
+    for bad_message in (
+        {"text": MESSAGE, "lang": "de"},
+        {"text": MESSAGE, "extra": MESSAGE},
+        {"text": MESSAGE * 80},
+    ):
+        assert _post_json(served, "/api/v1/messages", bad_message)[0] in (400, 413)
+    _request(served, "/api/v1/messages", MESSAGE.encode(), {"Content-Type": "text/plain"})
 
 
 def _log_text(served: Served) -> str:
@@ -204,6 +233,8 @@ def test_the_service_logged_something_at_debug(served) -> None:
     lines = [json.loads(line) for line in _log_text(served).splitlines() if not _is_banner(line)]
     done = [line for line in lines if line.get("message") == "check done"]
     assert len(done) >= len(SUBMITTED)
+    analysed = [line for line in lines if line.get("message") == "message analysed"]
+    assert [(line["reason"], line["count"]) for line in analysed] == [("targeted_blackmail", 2)]
     assert all(len(line["url_digest"]) == 16 for line in done)
 
 

@@ -5,8 +5,9 @@ verdicts a truthful checker may give for it. Two safety rules hold across the wh
 they are the defects that hurt a victim most:
 
 - a link whose content nobody can watch is never called `public` or `unlisted`;
-- a link whose content anyone can watch is never called `private`, `removed`, `incomplete` or
-  `login_required` (the worst defect: reassuring someone about a video that is out there).
+- a link whose content anyone can watch is never called `private`, `removed`, `incomplete`,
+  `login_required` or `no_video` (the worst defect: reassuring someone about a video that is out
+  there).
 
 A row may carry a `known_gap`: a defect of the service, described, whose current answer is pinned
 and reported as an expected failure until it is fixed (see Case).
@@ -23,12 +24,14 @@ from typing import Any
 import pytest
 
 from corpus import build_corpus, decoded_seconds, ffmpeg_available
+from fakes import youtube_shapes
 from fakes.platform import HOSTS, FakePlatform
 from fakes.scenarios_media import TRUNCATED, MediaLibrary, install_corpus
+from fakes.scenarios_platforms import OLD_LAYOUT_ID, shape_video_id
 from veriflien.result import Verdict
 
 REACHABLE = frozenset({"public", "unlisted"})
-NOT_REACHABLE = frozenset({"private", "removed", "incomplete", "login_required"})
+NOT_REACHABLE = frozenset({"private", "removed", "incomplete", "login_required", "no_video"})
 
 
 @dataclass(frozen=True)
@@ -64,18 +67,31 @@ PAGE = "https://videos.example.com/v/media/"
 CDN = "https://cdn.example.com/media/"
 LURE = "https://lure.example.net"
 COMPLETE_MP4 = {"container": "mp4", "complete": True, "duration_seconds": 30.0}
+# What each real shape of YouTube's answer may give, with the oEmbed answer YouTube sends with it.
+SHAPE_VERDICTS = {
+    "platform_playable": ("public",),
+    "platform_private": ("private",),
+    "platform_bot_check": ("public", "unknown"),  # oEmbed still says it plays
+    "platform_age_check": ("public",),
+    "platform_removed": ("removed",),
+    "platform_geo_blocked": ("public",),
+    "platform_paid_access": ("unknown",),  # anyone who pays can watch: neither public nor not
+    "platform_live_recording_unavailable": ("removed", "unknown"),
+    "platform_rate_limited": ("public", "unknown"),
+}
 NOTHING_PLAYS = {"container": "mp4", "complete": False, "playable_seconds": 0.0}
 
 CASES: list[Case] = [
     # ---- YouTube: the watch page, oEmbed and yt-dlp must agree ------------------------------
+    # The page's player data is conclusive: yt-dlp is not asked (no double work).
     case("youtube-public", YT + "pubVideo001", "public", platform="youtube",
-         codes=("oembed_public_or_unlisted", "marker_playable", "ytdlp_public")),
+         codes=("oembed_public_or_unlisted", "platform_playable", "ytdlp_not_needed")),
     case("youtube-unlisted", YT + "unlVideo001", "unlisted", platform="youtube",
-         codes=("marker_unlisted",)),
+         codes=("platform_unlisted",)),
     case("youtube-private", YT + "prvVideo001", "private", platform="youtube",
-         codes=("oembed_private", "marker_private", "ytdlp_private")),
+         codes=("oembed_private", "platform_private")),
     case("youtube-removed-by-uploader", YT + "remVideo001", "removed", platform="youtube",
-         codes=("oembed_not_found", "marker_removed")),
+         codes=("oembed_not_found", "platform_removed")),
     case("youtube-video-unavailable", YT + "unaVideo001", "removed", platform="youtube"),
     case("youtube-never-existed", YT + "n0tAVide0xx", "removed", platform="youtube"),
     # oEmbed 401 is "embedding disabled": the video may be public, never read it as private.
@@ -95,6 +111,23 @@ CASES: list[Case] = [
          platform="youtube"),
     case("youtu.be-short-form", "https://youtu.be/pubVideo001", "public", platform="youtube",
          redirects=1),
+    # ---- YouTube's answers in the shapes recorded from the real site (fakes/youtube_shapes.py) --
+    *[
+        case(f"youtube-shape-{name}", YT + shape_video_id(name), *SHAPE_VERDICTS[code],
+             platform="youtube", codes=(code,))
+        for name, _, code, _ in youtube_shapes.PLAYABILITY
+    ],
+    case("youtube-page-from-before-2017", YT + OLD_LAYOUT_ID, "removed", platform="youtube",
+         codes=("marker_removed",)),
+    # From the EU, YouTube first sends visitors to a consent page: the service answers "reject
+    # all" (a cookie with no identifier), then reads the real page.
+    case("youtube-consent-answered", YT + "consentWal1", "public", platform="youtube",
+         codes=("platform_playable",), redirects=0),
+    # A consent wall that stays: never "no video"; the other probes may still see the video.
+    case("youtube-consent-wall-stays", YT + "consentAlw1", "public", "unknown",
+         platform="youtube", codes=("consent_wall",)),
+    case("cookie-wall-on-a-small-site", "https://videos.example.com/cookie-wall", "unknown",
+         codes=("consent_wall",)),
     # ---- shorteners and redirect chains ----------------------------------------------------
     case("bitly-to-private-youtube", "https://bit.ly/yt-prv01", "private", platform="youtube",
          codes=("shortener_resolved",), redirects=1),
@@ -104,16 +137,19 @@ CASES: list[Case] = [
          redirects=3),
     # ---- Vimeo and Dailymotion ---------------------------------------------------------------
     case("vimeo-public", "https://vimeo.com/100000001", "public", platform="vimeo",
-         codes=("oembed_public_or_hidden",)),
+         codes=("oembed_public_or_hidden", "platform_public")),
+    # "Hidden from Vimeo": the page answers 404, oEmbed answers with the link's hash.
+    case("vimeo-hidden-from-vimeo", "https://vimeo.com/100000003", "unlisted", "public",
+         platform="vimeo", codes=("page_http_404", "oembed_unlisted")),
     case("vimeo-player-public", "https://player.vimeo.com/video/100000001", "public",
          platform="vimeo"),
     # oEmbed 404 (private) and a password form: not watchable by anyone with the link.
     case("vimeo-password-protected", "https://vimeo.com/100000002", "private", "login_required",
-         platform="vimeo", codes=("oembed_private_or_removed", "marker_login")),
+         platform="vimeo", codes=("oembed_private_or_removed", "marker_private")),
     case("dailymotion-public", "https://www.dailymotion.com/video/x8fkpub", "public",
-         platform="dailymotion", codes=("oembed_public",)),
+         platform="dailymotion", codes=("oembed_public", "api_public")),
     case("dailymotion-removed", "https://www.dailymotion.com/video/x8fkgon", "removed",
-         platform="dailymotion", codes=("http_404", "ytdlp_removed")),
+         platform="dailymotion", codes=("page_http_404", "api_not_found")),
     # A file shared with named people: Google's own sign-in page, which is not a phishing page.
     case("google-drive-restricted-file",
          "https://drive.google.com/file/d/1RestrictedDriveFile00000000000/view",

@@ -11,19 +11,29 @@ must merely never break the server or the contract.)
 Examples are bounded (hypothesis max_examples per operation) so the run fits in CI. Generated
 links never leave the machine: unpinned names do not resolve and only the fake may be dialled
 (`keep_offline`), so a generated https://8.8.8.8/ costs nothing and reaches no one.
+
+Issue 13 showed what schema-driven generation misses: values at the edge of what a JSON text can
+say. `date-time` strings therefore include the first and last instants of years 1 and 9999 with
+offsets up to ±23:59 (their UTC time does not exist), and a second property test writes raw JSON
+that no serializer produces — 5,000-digit integers, NaN, Infinity, 1e999 — anywhere in a valid
+check request or result document.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import threading
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
+import requests
 import schemathesis
 from aiohttp import web
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 from hypothesis.errors import Unsatisfiable
 from schemathesis.checks import not_a_server_error
 from schemathesis.generation import GenerationMode
@@ -39,6 +49,35 @@ from veriflien.app import create_app, openapi_document
 from veriflien.settings import Settings
 
 MAX_EXAMPLES = 50
+
+
+def _rfc3339(day: str, time: str, offset: str) -> str:
+    return f"{day}T{time}{offset}"
+
+
+_offsets = st.one_of(
+    st.just("Z"),
+    st.builds(
+        "{}{:02d}:{:02d}".format, st.sampled_from("+-"), st.integers(0, 23), st.integers(0, 59)
+    ),
+)
+# RFC 3339 date-times, with the edges of the calendar drawn often: "9999-12-31T23:59:59-23:59" is
+# valid text, but its UTC time is in year 10000 (issue 13: it was a 500 on the evidence sheet).
+DATE_TIMES = st.one_of(
+    st.builds(
+        _rfc3339,
+        st.sampled_from(["0001-01-01", "9999-12-31"]),
+        st.sampled_from(["00:00:00", "23:59:59", "12:00:00.5"]),
+        _offsets,
+    ),
+    st.builds(
+        _rfc3339,
+        st.dates().map(str),
+        st.times().map(lambda t: t.isoformat()),
+        _offsets,
+    ),
+)
+schemathesis.openapi.format("date-time", DATE_TIMES)
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
@@ -129,3 +168,75 @@ def test_api_answers_every_generated_request_within_its_contract(
 def _has_input(operation) -> bool:
     definition = operation.definition.raw
     return bool(definition.get("requestBody") or definition.get("parameters"))
+
+
+# --- raw JSON that no serializer writes (issue 13) ----------------------------------------------
+
+HOSTILE_NUMBERS = st.one_of(
+    st.integers(17, 6000).map(lambda n: "9" * n),  # past 2**53 - 1, up to past 4,300 digits
+    st.integers(17, 6000).map(lambda n: "-1" + "0" * n),
+    st.sampled_from(["NaN", "Infinity", "-Infinity", "1e999", "-1e999", "1E400", "2e308"]),
+    st.integers(309, 100_000).map(lambda e: f"1.5e{e}"),
+)
+
+
+def _leaves(doc: Any, path: tuple = ()) -> list[tuple]:
+    """Every place in a JSON document a value can be put: each value, and a new key per object."""
+    places = [path] if path else []
+    if isinstance(doc, dict):
+        places.append((*path, "__extra__"))
+        for key, value in doc.items():
+            places += _leaves(value, (*path, key))
+    elif isinstance(doc, list):
+        for index, value in enumerate(doc):
+            places += _leaves(value, (*path, index))
+    return places
+
+
+def _with_raw_value(doc: Any, path: tuple, raw: str) -> bytes:
+    marker = "__HOSTILE_VALUE__"
+    doc = json.loads(json.dumps(doc))
+    node = doc
+    for step in path[:-1]:
+        node = node[step]
+    node[path[-1]] = marker
+    return json.dumps(doc).replace(json.dumps(marker), raw).encode()
+
+
+@pytest.fixture(scope="module")
+def sample_bodies(live_server: str) -> dict[str, Any]:
+    result = requests.post(f"{live_server}/api/v1/checks", json={"url": "hello"}, timeout=30)
+    assert result.status_code == 200
+    return {
+        "/api/v1/checks": {"url": "hello", "lang": "fr", "country": "FR", "minor": False},
+        "/api/v1/sheet": result.json(),
+    }
+
+
+@pytest.mark.parametrize("path", ["/api/v1/checks", "/api/v1/sheet"])
+def test_hostile_numbers_anywhere_in_a_body_are_a_400_never_a_500(
+    live_server, sample_bodies, path
+) -> None:
+    base = sample_bodies[path]
+    places = _leaves(base)
+
+    @hsettings(
+        max_examples=MAX_EXAMPLES,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(place=st.sampled_from(places), raw=HOSTILE_NUMBERS)
+    def exercise(place: tuple, raw: str) -> None:
+        response = requests.post(
+            live_server + path,
+            data=_with_raw_value(base, place, raw),
+            headers={"Content-Type": "application/json"},
+            timeout=30,
+        )
+        assert response.status_code == 400, (place, raw[:30], response.text[:200])
+        error = response.json()["error"]
+        assert error["code"] == "invalid_number" and error["message"]
+
+    exercise()

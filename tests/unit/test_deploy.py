@@ -106,8 +106,12 @@ def test_every_setting_in_the_configmap_and_compose_exists() -> None:
 def test_compose_runs_service_valkey_and_caddy_with_every_variable_commented() -> None:
     text = (DEPLOY / "compose.yaml").read_text()
     compose = yaml.safe_load(text)
-    assert set(compose["services"]) == {"veriflien", "valkey", "caddy"}
+    assert set(compose["services"]) == {"veriflien", "valkey", "caddy", "selftest"}
     assert "ports" not in compose["services"]["veriflien"]  # only Caddy is exposed
+    # The self-test runs only when asked for (its profile), never with `up`.
+    assert compose["services"]["selftest"]["profiles"] == ["selftest"]
+    assert compose["services"]["selftest"]["command"] == ["selftest"]
+    assert "ports" not in compose["services"]["selftest"]
     lines = text.splitlines()
     variable = re.compile(r"^\s+[A-Z_]+:")
     for number, line in enumerate(lines):
@@ -139,8 +143,9 @@ def test_containerfile_passes_hadolint() -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_systemd_unit_is_hardened() -> None:
-    text = (DEPLOY / "veriflien.service").read_text()
+@pytest.mark.parametrize("unit", ["veriflien.service", "veriflien-selftest.service"])
+def test_systemd_unit_is_hardened(unit: str) -> None:
+    text = (DEPLOY / unit).read_text()
     for directive in (
         "DynamicUser=yes",
         "ProtectSystem=strict",
@@ -152,8 +157,92 @@ def test_systemd_unit_is_hardened() -> None:
         "SystemCallFilter=@system-service",
         "IPAddressAllow=localhost",
         "MemoryMax=",
+        # Same dynamic user and state directory: the self-test's report is where the service
+        # looks for it ($STATE_DIRECTORY/selftest.json).
+        "User=veriflien",
+        "StateDirectory=veriflien",
     ):
         assert directive in text, directive
+
+
+def test_selftest_runs_daily_everywhere() -> None:
+    timer = (DEPLOY / "veriflien-selftest.timer").read_text()
+    assert "OnCalendar=daily" in timer and "Persistent=true" in timer
+    assert (
+        "ExecStart=/opt/veriflien/bin/veriflien selftest"
+        in (DEPLOY / "veriflien-selftest.service").read_text()
+    )
+    script = (DEPLOY / "install-debian.sh").read_text()
+    assert "systemctl enable --now veriflien-selftest.timer" in script
+    cron = next(doc for _n, doc in _k8s_resources() if doc["kind"] == "CronJob")
+    job = cron["spec"]["jobTemplate"]["spec"]["template"]["spec"]
+    assert job["containers"][0]["args"] == ["selftest"]
+    assert job["containers"][0]["securityContext"]["readOnlyRootFilesystem"] is True
+    assert "volumes" not in job and "volumeMounts" not in job["containers"][0]  # nothing writable
+    label = cron["spec"]["jobTemplate"]["spec"]["template"]["metadata"]["labels"]
+    # Its pods fall under the egress policy and may reach Redis, but the Service never routes to
+    # them (it selects the service's own label only).
+    service = next(doc for _n, doc in _k8s_resources() if doc["kind"] == "Service"
+                   and doc["metadata"]["name"] == "veriflien")  # fmt: skip
+    assert service["spec"]["selector"]["app.kubernetes.io/name"] != label["app.kubernetes.io/name"]
+    policies = [doc for _n, doc in _k8s_resources() if doc["kind"] == "NetworkPolicy"]
+    egress = next(p for p in policies if p["metadata"]["name"] == "veriflien-egress")
+    selected = egress["spec"]["podSelector"]["matchExpressions"][0]["values"]
+    assert label["app.kubernetes.io/name"] in selected
+
+
+# Issue 13, item 11: yt-dlp can start PhantomJS, JavaScript runtimes or ffmpeg, each with a network
+# stack the gate does not see. The service refuses that itself (net/processes.py); each platform
+# must also forbid running any program but the service, as far as it can.
+_LIBRARY_DIRS = {"/usr/lib", "/usr/lib64", "/lib", "/lib64", "/usr/local/lib"}
+
+
+@pytest.mark.parametrize("unit", ["veriflien.service", "veriflien-selftest.service"])
+def test_systemd_unit_forbids_running_other_programs(unit: str) -> None:
+    text = (DEPLOY / unit).read_text()
+    assert re.search(r"^NoExecPaths=/$", text, re.M), "everything must be noexec by default"
+    allowed = [
+        path.lstrip("-")
+        for line in re.findall(r"^ExecPaths=(.*)$", text, re.M)
+        for path in line.split()
+    ]
+    assert "/opt/veriflien" in allowed  # the venv (its C extensions are mapped as code)
+    for path in allowed:
+        # Never a directory of programs (/usr/bin, /usr/local/bin...) nor a writable place:
+        # only the service, shared libraries and a Python interpreter itself.
+        assert (
+            path == "/opt/veriflien"
+            or path in _LIBRARY_DIRS
+            or re.fullmatch(r"/usr/bin/python3\.\d+", path)
+        ), path
+    # ExecStart itself must be runnable under these rules.
+    assert re.search(r"^ExecStart=/opt/veriflien/bin/veriflien ", text, re.M)
+
+
+def test_kubernetes_container_has_nowhere_to_write_a_program() -> None:
+    # Kubernetes cannot mount a volume noexec: the only way to stop a dropped program from
+    # running is to have no writable path at all.
+    spec = _by_name("Deployment", "veriflien")["spec"]["template"]["spec"]
+    volumes = {v["name"]: v for v in spec.get("volumes", [])}
+    for container in spec["containers"] + spec.get("initContainers", []):
+        context = container["securityContext"]
+        assert context["readOnlyRootFilesystem"] is True
+        assert context["allowPrivilegeEscalation"] is False
+        assert context.get("privileged", False) is False
+        for mount in container.get("volumeMounts", []):
+            assert mount.get("readOnly") is True, f"{mount['mountPath']} is writable"
+            assert not {"emptyDir", "hostPath", "ephemeral"} & set(volumes[mount["name"]])
+    assert spec["automountServiceAccountToken"] is False
+
+
+@pytest.mark.parametrize("name", ["veriflien", "selftest"])
+def test_compose_tmpfs_is_noexec(name: str) -> None:
+    service = yaml.safe_load((DEPLOY / "compose.yaml").read_text())["services"][name]
+    assert service["read_only"] is True
+    for mount in service.get("tmpfs", []):
+        options = mount.split(":", 1)[1].split(",") if ":" in mount else []
+        assert {"noexec", "nosuid"} <= set(options), mount
+    assert "no-new-privileges:true" in service["security_opt"]
 
 
 @pytest.mark.slow
@@ -175,6 +264,10 @@ def test_install_debian_script_in_a_temporary_prefix(tmp_path: Path) -> None:
     unit = tmp_path / "etc/systemd/system/veriflien.service"
     assert unit.read_text() == (DEPLOY / "veriflien.service").read_text()
     assert (unit.parent / "veriflien.service.d/network.conf").is_file()
+    # The interpreter the venv really runs on is allowed to execute, wherever it lives.
+    interpreter = Path(os.path.realpath(venv / "bin/python"))
+    exec_conf = (unit.parent / "veriflien.service.d/exec.conf").read_text()
+    assert f"\nExecPaths={interpreter}\n" in exec_conf
     # The installed command works: `keys add` against the installed keys file, and a check.
     keys = subprocess.run(
         [str(venv / "bin/veriflien"), "keys", "add", "first", "--file", str(etc / "api-keys")],
@@ -217,10 +310,68 @@ def test_kubernetes_runs_one_worker_per_pod_and_waits_for_running_checks() -> No
 
 def test_systemd_and_compose_let_running_checks_finish() -> None:
     unit = (DEPLOY / "veriflien.service").read_text()
-    assert "ExecReload=/bin/kill -HUP $MAINPID" in unit
+    reload = re.search(r"^ExecReload=(\S+) (.*)$", unit, re.M)
+    # SIGHUP to the supervisor, sent by a program the unit may run (NoExecPaths=/).
+    assert reload and reload.group(1) == "/opt/veriflien/bin/python"
+    assert "os.kill(${MAINPID}, signal.SIGHUP)" in reload.group(2)
     assert "KillMode=mixed" in unit  # the supervisor alone gets SIGTERM and drains its workers
     stop = re.search(r"^TimeoutStopSec=(\d+)$", unit, re.M)
     assert stop and int(stop.group(1)) >= _drain_seconds()
     compose = yaml.safe_load((DEPLOY / "compose.yaml").read_text())["services"]["veriflien"]
     grace = re.fullmatch(r"(\d+)s", compose["stop_grace_period"])
     assert grace and int(grace.group(1)) >= _drain_seconds()
+
+
+def _compose_value(text: str, env: dict[str, str]) -> str:
+    """Compose's ${VAR}, ${VAR:-default} and ${VAR:?message} substitution."""
+
+    def one(match: re.Match) -> str:
+        name, op, rest = match.group(1), match.group(2) or "", match.group(3) or ""
+        if name in env:
+            return env[name]
+        assert op != ":?", f"{name} must be set: {rest}"
+        return rest
+
+    return re.sub(r"\$\{([A-Z_]+)(:-|:\?)?([^}]*)\}", one, str(text))
+
+
+def test_every_deploy_path_answers_the_host_names_its_clients_send() -> None:
+    """Issue 13, item 7: the Host check must not lock out a deployment's own traffic."""
+    from veriflien.access import HostPolicy
+    from veriflien.settings import load
+
+    domain = "verif.example.org"
+    # Compose: Caddy passes the visitor's Host; the image's HEALTHCHECK asks 127.0.0.1.
+    compose = yaml.safe_load((DEPLOY / "compose.yaml").read_text())
+    env = {
+        name: _compose_value(value, {"VERIFLIEN_DOMAIN": domain, "VERIFLIEN_INSTANCE_KEY": "k"})
+        for name, value in compose["services"]["veriflien"]["environment"].items()
+    }
+    settings = load(env)
+    hosts = HostPolicy(settings.host, settings.allowed_hosts)
+    assert hosts.allows(domain) and hosts.allows("127.0.0.1:8080")
+    assert "127.0.0.1:{port}/healthz" in (DEPLOY / "Containerfile").read_text()
+    assert not hosts.allows("rebind.attacker.example")
+
+    # Kubernetes: probes send Host: localhost; Prometheus (pod annotations) the pod address.
+    configmap = _by_name("ConfigMap", "veriflien-config")["data"]
+    settings = load(configmap)
+    hosts = HostPolicy(settings.host, settings.allowed_hosts)
+    (container,) = _by_name("Deployment", "veriflien")["spec"]["template"]["spec"]["containers"]
+    for probe in ("livenessProbe", "readinessProbe", "startupProbe"):
+        headers = {h["name"]: h["value"] for h in container[probe]["httpGet"]["httpHeaders"]}
+        assert hosts.allows(headers["Host"]), probe
+    assert hosts.allows("10.42.3.17:8080") and hosts.allows(domain)
+    assert not hosts.allows("rebind.attacker.example")
+
+    # Debian: the installer's settings answer the README's `curl http://127.0.0.1:8080/readyz`;
+    # the README tells the operator to add the public name Caddy passes on.
+    script = (DEPLOY / "install-debian.sh").read_text()
+    toml_text = script.split("<<TOML\n", 1)[1].split("\nTOML\n", 1)[0]
+    toml_text = toml_text.replace("$HOST", "127.0.0.1").replace("$PORT", "8080")
+    toml_text = toml_text.replace("$redis_url", "")
+    debian = tomllib.loads(toml_text)
+    hosts = HostPolicy(debian["host"], debian["allowed_hosts"])
+    assert hosts.allows("127.0.0.1:8080") and hosts.allows("localhost:8080")
+    guide = (DEPLOY / "README.md").read_text()
+    assert 'allowed_hosts = ["verif.example.org"' in guide

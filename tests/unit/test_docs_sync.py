@@ -90,6 +90,8 @@ def test_readme_settings_table_lists_every_setting_with_its_env_var(setting) -> 
 
 def _documented_default(setting) -> str:
     value = setting.default
+    if isinstance(value, bool):
+        return "true" if value else "false"  # as the environment variable is written
     if value in ("", []):
         return "(empty)"
     if isinstance(value, list):
@@ -214,3 +216,20 @@ def test_every_openapi_operation_is_a_route() -> None:
 @pytest.mark.parametrize(("method", "path"), sorted(_routes()))
 def test_every_route_is_in_the_readme(method: str, path: str) -> None:
     assert f"{method.upper()} {path}" in readme(), f"README does not mention {method} {path}"
+
+
+# --- SECURITY.md --------------------------------------------------------------------------------
+
+
+def test_every_test_security_md_cites_exists() -> None:
+    """SECURITY.md names the test that proves each defence: a renamed or deleted test must not
+    leave the document pointing at nothing."""
+    root = README.parent
+    text = (root / "SECURITY.md").read_text(encoding="utf-8")
+    names = re.findall(r"\b(test_[a-z0-9_]+)\b(?!\.py)", text)
+    cited = {name for name in names if not name.endswith("_")}  # not globs like test_gate_*.py
+    defined = set()
+    for path in (root / "tests").rglob("test_*.py"):
+        defined |= set(re.findall(r"^(?:async )?def (test_[a-z0-9_]+)", path.read_text(), re.M))
+    assert cited, "SECURITY.md cites no test"
+    assert sorted(cited - defined) == []

@@ -267,7 +267,7 @@ def test_youtube_401_is_never_read_as_private(catalogue: Catalogue) -> None:
     assert youtube is not None
     rule = youtube.oembed_rule(401, '{"error": "Unauthorized"}')
     assert rule is not None and rule.supports == "possibly_public"
-    assert rule.to_finding().supports is not Verdict.PRIVATE
+    assert rule.to_finding("oembed").supports is not Verdict.PRIVATE
 
 
 def test_youtube_oembed_meanings(catalogue: Catalogue) -> None:
@@ -277,8 +277,8 @@ def test_youtube_oembed_meanings(catalogue: Catalogue) -> None:
     assert ok is not None and ok.supports == "public" and ok.strength == "medium"
     assert "unlisted" in ok.detail  # it cannot tell public from unlisted, and says so
     private = youtube.oembed_rule(403)
-    assert private is not None and private.to_finding().supports is Verdict.PRIVATE
-    assert private.to_finding().strength is Strength.MEDIUM
+    assert private is not None and private.to_finding("oembed").supports is Verdict.PRIVATE
+    assert private.to_finding("oembed").strength is Strength.MEDIUM
     for status in (400, 404):
         gone = youtube.oembed_rule(status)
         assert gone is not None and gone.supports == "removed"
@@ -324,48 +324,8 @@ def test_oembed_url_percent_encodes_the_link(catalogue: Catalogue) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
-# Page markers
+# Page markers (YouTube's player data: tests/unit/test_platform_states.py)
 # ---------------------------------------------------------------------------------------------
-
-
-def test_youtube_player_markers(catalogue: Catalogue) -> None:
-    youtube = catalogue.get("youtube")
-    assert youtube is not None
-    ok = '{"playabilityStatus":{"status":"OK","playableInEmbed":true},"isUnlisted":true}'
-    assert youtube.marker_hits("playable", ok)
-    assert youtube.marker_hits("unlisted", ok)
-    assert not youtube.marker_hits("private", ok)
-    private = '"playabilityStatus":{"status":"LOGIN_REQUIRED","reason":"Private video"}'
-    assert youtube.marker_hits("private", private)
-    assert youtube.marker_hits("login", private)
-    gone = '"playabilityStatus":{"status":"ERROR","reason":"Video unavailable"}'
-    assert youtube.marker_hits("removed", gone)
-    assert youtube.marker_hits("unplayable", '"playabilityStatus":{"status":"UNPLAYABLE"}')
-
-
-def test_youtube_bot_check_is_login_not_private(catalogue: Catalogue) -> None:
-    youtube = catalogue.get("youtube")
-    assert youtube is not None
-    page = (
-        '"playabilityStatus":{"status":"LOGIN_REQUIRED",'
-        '"reason":"Sign in to confirm you\u2019re not a bot"}'
-    )
-    assert youtube.marker_hits("login", page)
-    assert youtube.marker_hits("private", page) == []
-
-
-def test_an_uploader_cannot_fake_a_private_marker(catalogue: Catalogue) -> None:
-    """A public video titled to look private must not produce private/removed evidence."""
-    youtube = catalogue.get("youtube")
-    assert youtube is not None
-    title = 'This video is private \\"reason\\":\\"Private video\\" Video unavailable'
-    page = (
-        f"<title>{title} - YouTube</title>"
-        f'{{"videoDetails":{{"title":"{title}"}},"playabilityStatus":{{"status":"OK"}}}}'
-    )
-    assert youtube.marker_hits("private", page) == []
-    assert youtube.marker_hits("removed", page) == []
-    assert youtube.marker_hits("playable", page)
 
 
 def test_tiktok_private_status_codes(catalogue: Catalogue) -> None:
@@ -522,3 +482,103 @@ def test_an_oembed_rule_cannot_be_strong_proof_of_private(tmp_path: Path) -> Non
     )
     error = _error(tmp_path, text)
     assert error.field == "oembed.rules.403.strength"
+
+
+# ---------------------------------------------------------------------------------------------
+# The fields that describe what platforms say (issue 11): one generic test per field, on every
+# entry of the shipped catalogue, and the loader refusing each kind of mistake.
+# ---------------------------------------------------------------------------------------------
+
+
+def test_every_state_rule_is_specific_and_honest(catalogue: Catalogue) -> None:
+    for platform in catalogue.platforms:
+        for rule in platform.states:
+            assert rule.fields or rule.texts or rule.keys or rule.document, platform.id
+            # Texts are compared case-insensitively: they are stored folded.
+            assert all(t == t.casefold() for t in rule.texts), platform.id
+            # "private" read from the platform's own state may be strong; the rule must then
+            # rest on the platform's words or fields, never on the document alone.
+            if rule.rule.supports == "private" and rule.rule.strength == "strong":
+                assert rule.fields or rule.texts or rule.keys, platform.id
+
+
+def test_every_page_status_rule_is_never_proof_of_private(catalogue: Catalogue) -> None:
+    tables = [catalogue.page_status, *(p.page_status for p in catalogue.platforms)]
+    for table in tables:
+        for status, rule in table.items():
+            assert 400 <= status <= 599
+            assert rule.supports != "private", (status, rule)
+            assert not (rule.supports == "unknown" and rule.strength == "strong")
+
+
+def test_every_consent_cookie_is_one_fixed_pair_for_its_own_hosts(catalogue: Catalogue) -> None:
+    cookies = catalogue.consent_cookies()
+    assert cookies["youtube.com"] == "SOCS=CAI"
+    for host, cookie in cookies.items():
+        owner = catalogue.match(f"https://{host}/")
+        assert owner is not None and owner.consent_cookie == cookie
+        assert ";" not in cookie and cookie.count("=") >= 1
+
+
+def test_every_example_is_content_of_its_platform_with_a_known_state(catalogue: Catalogue) -> None:
+    with_examples = [p for p in catalogue.platforms if p.examples]
+    assert {p.id for p in with_examples} >= {"youtube", "vimeo", "dailymotion", "tiktok", "x"}
+    for platform in with_examples:
+        for example in platform.examples:
+            assert catalogue.match(example.url) is platform
+            assert platform.is_content(example.url)
+            assert example.source and example.checked[:2] == "20"
+
+
+def test_every_data_api_names_the_video_and_is_never_proof_of_private(
+    catalogue: Catalogue,
+) -> None:
+    for platform in catalogue.platforms:
+        if platform.api is None:
+            continue
+        assert platform.api.endpoint.startswith("https://")
+        assert "{video_id}" in platform.api.endpoint
+        rules = [*platform.api.rules.values(), *(b.rule for b in platform.api.body_rules)]
+        assert all(not (r.supports == "private" and r.strength == "strong") for r in rules)
+
+
+def test_yt_dlp_arguments_name_allowed_extractors(catalogue: Catalogue) -> None:
+    for platform in catalogue.platforms:
+        allowed = {key.lower() for key in platform.ytdlp_extractors}
+        for extractor in platform.ytdlp_args:
+            assert extractor in allowed, (platform.id, extractor)
+
+
+@pytest.mark.parametrize(
+    ("addition", "field"),
+    [
+        # A state rule with no condition would match every object.
+        ('[[platform.states]]\nobject = "st"\nsupports = "public"\nstrength = "weak"\n'
+         'code = "x"\ndetail = "x"', "states[0].fields"),
+        ('[[platform.states]]\nobject = "st"\ntexts = ["ok"]\nsupports = "public"\n'
+         'strength = "weak"\ncode = "x"\ndetail = "x"', "states[0].texts"),
+        ('[[platform.states]]\nobject = "st"\nfields = { status = ["OK"] }\nsupports = "great"\n'
+         'strength = "weak"\ncode = "x"\ndetail = "x"', "states[0].supports"),
+        ('[[platform.states]]\nobject = "a b"\nfields = { status = ["OK"] }\n'
+         'supports = "public"\nstrength = "weak"\ncode = "x"\ndetail = "x"', "states[0].object"),
+        ('[platform.page_status]\n404 = { supports = "unknown", strength = "strong", code = "x", '
+         'detail = "x" }', "page_status.404.strength"),
+        ('[platform.consent]\nhosts = ["consent.example.org"]\ncookie = "a=1; tracker=2"',
+         "consent.cookie"),
+        ('[[platform.examples]]\nurl = "https://elsewhere.example/v/1"\nstate = "public"\n'
+         'checked = "2026-01"\nsource = "x"', "examples[0].url"),
+        ('[[platform.examples]]\nurl = "https://example.org/v/1"\nstate = "fine"\n'
+         'checked = "2026-01"\nsource = "x"', "examples[0].state"),
+        ('[platform.api]\nendpoint = "https://api.example.org/video"', "api.endpoint"),
+        ('ytdlp_args = { youtube = { player_skip = "webpage" } }',
+         "ytdlp_args.youtube.player_skip"),
+    ],
+)  # fmt: skip
+def test_bad_platform_answer_fields_are_refused(tmp_path: Path, addition: str, field: str) -> None:
+    head, _, report = GOOD_ENTRY.partition("[[platform.report]]")
+    if addition.startswith("ytdlp_args"):
+        text = head.rstrip() + "\n" + addition + "\n\n[[platform.report]]" + report
+    else:
+        text = GOOD_ENTRY + "\n" + addition + "\n"
+    error = _error(tmp_path, text)
+    assert (error.entry, error.field) == ("example", field)

@@ -272,8 +272,9 @@ def test_playable_video_without_stated_visibility_is_public_at_medium_strength()
         ("public", Verdict.PUBLIC, Strength.STRONG),
         ("unlisted", Verdict.UNLISTED, Strength.STRONG),
         ("private", Verdict.PRIVATE, Strength.STRONG),
-        ("subscriber_only", Verdict.PRIVATE, Strength.STRONG),
-        ("premium_only", Verdict.LOGIN_REQUIRED, Strength.STRONG),
+        # Paying viewers only: it exists and anyone who pays can watch it: "unknown", firmly.
+        ("subscriber_only", Verdict.UNKNOWN, Strength.STRONG),
+        ("premium_only", Verdict.UNKNOWN, Strength.STRONG),
         # YouTube marks every 18+ video needs_auth, public ones included.
         ("needs_auth", Verdict.LOGIN_REQUIRED, Strength.MEDIUM),
     ],
@@ -370,23 +371,30 @@ def test_findings_never_carry_the_link():
         ),
         ("This video does not exist.", "ytdlp_removed", Verdict.REMOVED, Strength.STRONG),
         ("Video unavailable", "ytdlp_unavailable", Verdict.REMOVED, Strength.MEDIUM),
+        # The page's own status was already weighed by the page checks: not a second witness.
         (
             "Unable to download webpage: HTTP Error 404: Not Found",
-            "ytdlp_unavailable",
-            Verdict.REMOVED,
-            Strength.MEDIUM,
+            "ytdlp_page_error",
+            None,
+            None,
         ),
         (
             "Unable to download webpage: HTTP Error 410: Gone",
-            "ytdlp_removed",
-            Verdict.REMOVED,
-            Strength.STRONG,
+            "ytdlp_page_error",
+            None,
+            None,
         ),
         (
             "Join this channel to get access to members-only content like this video",
-            "ytdlp_members_only",
-            Verdict.PRIVATE,
-            Strength.MEDIUM,
+            "ytdlp_paid_access",
+            Verdict.UNKNOWN,
+            Strength.STRONG,
+        ),
+        (
+            "This video is only available to Music Premium members",
+            "ytdlp_paid_access",
+            Verdict.UNKNOWN,
+            Strength.STRONG,
         ),
         (
             "Video unavailable. The uploader has not made this video available in your country",

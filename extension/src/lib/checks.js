@@ -1,5 +1,6 @@
 // Talking to the configured Vérif'Lien instance — the only server this extension ever contacts.
-// POST /api/v1/checks (streamed as server-sent events) and POST /api/v1/sheet. No cookies, no
+// POST /api/v1/checks (streamed as server-sent events), POST /api/v1/messages (a whole pasted
+// message, when the person asks for it) and POST /api/v1/sheet. No cookies, no
 // referrer, no redirects followed (a redirect would resend the link to another address).
 import { ext } from "./api.js";
 import { answerLang, instancePattern } from "./settings.js";
@@ -91,9 +92,11 @@ export async function* readEvents(body) {
 
 /**
  * Runs one check. onProgress receives each `progress` event's data; the promise resolves with
- * the result document. The instance fetches the link; this browser never does.
+ * the result document. The instance fetches the link; this browser never does. fresh: ask the
+ * instance to look again instead of reusing a recent check of the same link ("check again");
+ * sent only when asked, so instances that predate it still accept ordinary checks.
  */
-export async function runCheck(settings, url, { onProgress = () => {}, signal } = {}) {
+export async function runCheck(settings, url, { onProgress = () => {}, signal, fresh = false } = {}) {
   const timeout = AbortSignal.timeout(CHECK_TIMEOUT_MS);
   const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
   const body = {
@@ -102,6 +105,7 @@ export async function runCheck(settings, url, { onProgress = () => {}, signal } 
     country: settings.country,
     minor: Boolean(settings.minor),
   };
+  if (fresh) body.fresh = true;
   const response = await post(settings, "/api/v1/checks", body, "text/event-stream", combined);
   const type = response.headers.get("Content-Type") || "";
   if (!type.includes("text/event-stream")) {
@@ -125,7 +129,28 @@ export async function runCheck(settings, url, { onProgress = () => {}, signal } 
   throw new InstanceError("incomplete");
 }
 
-/** The printable evidence sheet for a result, as HTML text (rendered by the instance). */
+/**
+ * The analysis of a whole message (kind of message, payment details checked, each link's result
+ * document, advice). The text goes to the instance only, which neither keeps nor logs it.
+ */
+export async function analyseMessage(settings, text, { signal } = {}) {
+  const timeout = AbortSignal.timeout(CHECK_TIMEOUT_MS);
+  const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
+  const body = {
+    text,
+    lang: answerLang(settings),
+    country: settings.country,
+    minor: Boolean(settings.minor),
+  };
+  const response = await post(settings, "/api/v1/messages", body, "application/json", combined);
+  try {
+    return await response.json();
+  } catch {
+    throw new InstanceError("incomplete");
+  }
+}
+
+/** The printable evidence sheet for a result or a message analysis, as HTML text. */
 export async function fetchSheet(settings, result) {
   const lang = answerLang(settings);
   const response = await post(

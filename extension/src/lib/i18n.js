@@ -8,16 +8,23 @@
 import { ext } from "./api.js";
 
 let chosen = null; // {lang, messages} once useLanguage() loaded a locale
+// The newest useLanguage() call wins, whatever order the fetches finish in: the options page
+// loads the saved language on opening and the new one on saving, and on a slow machine the
+// first could otherwise land last and put the page back in the old language.
+let latest = 0;
 
 export async function useLanguage(lang) {
-  chosen = null;
-  if (!/^[a-z]{2}$/.test(lang ?? "")) return;
-  try {
-    const response = await fetch(ext.runtime.getURL(`_locales/${lang}/messages.json`));
-    chosen = { lang, messages: await response.json() };
-  } catch {
-    chosen = null; // the browser's language then
+  const call = ++latest;
+  let loaded = null; // null: the browser's language
+  if (/^[a-z]{2}$/.test(lang ?? "")) {
+    try {
+      const response = await fetch(ext.runtime.getURL(`_locales/${lang}/messages.json`));
+      loaded = { lang, messages: await response.json() };
+    } catch {
+      loaded = null;
+    }
   }
+  if (call === latest) chosen = loaded;
 }
 
 export function t(key, substitutions) {

@@ -29,6 +29,19 @@ export function extractLinks(text, max = MAX_LINKS) {
   return found;
 }
 
+/** Letters outside the links: a pasted message, not just one or more links. */
+export const MESSAGE_MIN_LETTERS = 30;
+export const MAX_MESSAGE_CHARS = 20000; // the service refuses longer messages
+
+/**
+ * Whether pasted text is a message (words around the links, or no link at all) rather than a
+ * list of links: then the whole message can be analysed (POST /api/v1/messages).
+ */
+export function looksLikeMessage(text) {
+  const words = String(text ?? "").replace(URL_PATTERN, " ");
+  return (words.match(/\p{L}/gu) ?? []).length >= MESSAGE_MIN_LETTERS;
+}
+
 /** A link as given by the browser for a right-clicked <a>: kept as is when it is http(s). */
 export function linkFromMenu(linkUrl) {
   const link = String(linkUrl ?? "").trim();

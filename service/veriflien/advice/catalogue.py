@@ -12,7 +12,7 @@ import re
 import string
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -126,6 +126,8 @@ class Texts:
 
     plan: Mapping[str, tuple[str, ...]]
     by_lang: Mapping[str, Mapping[str, Any]]
+    #: Steps for each classification of a pasted message (see veriflien.advice.messages).
+    message_plan: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     def verdict(self, lang: str, verdict: str) -> Mapping[str, str]:
         return self.by_lang[lang]["verdicts"][verdict]
@@ -138,6 +140,10 @@ class Texts:
 
     def media(self, lang: str, key: str) -> str:
         return self.by_lang[lang]["media"][key]
+
+    def message(self, lang: str, table: str, key: str) -> Any:
+        """A text of [LANG.messages.TABLE] (kinds, steps, reasons), or None."""
+        return self.by_lang[lang].get("messages", {}).get(table, {}).get(key)
 
 
 # --------------------------------------------------------------------------------- resources
@@ -326,9 +332,47 @@ def parse_texts(doc: Mapping[str, Any], origin: str = "texts.toml") -> Texts:
                     errors.append(
                         f"{origin}: {key} uses different placeholders in {first} and {lang}"
                     )
+    message_plan = _message_plan(doc, plan, origin, errors)
     if errors:
         raise CatalogueError("\n".join(errors))
-    return Texts(plan=plan, by_lang={lang: doc[lang] for lang in LANGS})
+    return Texts(plan=plan, by_lang={lang: doc[lang] for lang in LANGS}, message_plan=message_plan)
+
+
+#: Classifications of a pasted message, each with a [message_plan] entry and texts.
+MESSAGE_KINDS = ("mass_scam", "targeted_blackmail", "unknown")
+
+
+def _message_plan(
+    doc: Mapping[str, Any], plan: Mapping[str, tuple[str, ...]], origin: str, errors: list[str]
+) -> dict[str, tuple[str, ...]]:
+    """Check [message_plan] and the [LANG.messages] tables; return the plan."""
+    raw = doc.get("message_plan", {})
+    out: dict[str, tuple[str, ...]] = {}
+    verdict_steps = {step_id for ids in plan.values() for step_id in ids}
+    for kind in MESSAGE_KINDS:
+        steps = raw.get(kind)
+        if not isinstance(steps, list) or not steps or not all(isinstance(s, str) for s in steps):
+            errors.append(f"{origin}: [message_plan] {kind} must be a non-empty list of step ids")
+            continue
+        out[kind] = tuple(steps)
+    for extra in set(raw) - set(MESSAGE_KINDS):
+        errors.append(f"{origin}: [message_plan] {extra!r} is not a message classification")
+    for lang in LANGS:
+        section = doc.get(lang, {}).get("messages", {}) if isinstance(doc.get(lang), dict) else {}
+        for kind in MESSAGE_KINDS:
+            block = section.get("kinds", {}).get(kind)
+            for fld in ("headline", "summary"):
+                if not isinstance(block, dict) or not str(block.get(fld, "")).strip():
+                    errors.append(f"{origin}: [{lang}.messages.kinds.{kind}] missing {fld}")
+        own = section.get("steps", {})
+        for kind, ids in out.items():
+            for step_id in ids:
+                if step_id not in own and step_id not in verdict_steps:
+                    errors.append(
+                        f"{origin}: [message_plan] {kind}: {step_id!r} is neither a message "
+                        f"step of [{lang}.messages.steps] nor a verdict step"
+                    )
+    return out
 
 
 def _walk(node: Any, prefix: str, *, with_lang: bool = True) -> list[tuple[str, str]]:

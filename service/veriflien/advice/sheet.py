@@ -6,6 +6,11 @@ be cited later, plus a checklist of the evidence only the victim holds. It is a 
 HTML page: inline CSS, no script, no external resource, no image or video of any kind, and every
 value from the result is escaped, because the URLs and page details come from the blackmailer.
 The checked link is printed as text, never as a clickable link, so nobody opens it by accident.
+
+Given the analysis of a whole message (POST /api/v1/messages) instead, the sheet lists what a
+complaint needs from it: the kind of message and the signs found, every payment detail with the
+result of its checksum (a look-alike address is marked as unable to receive anything), the sums,
+contacts, links, dates and deadlines, and the verdict of each link checked.
 """
 
 from __future__ import annotations
@@ -20,7 +25,13 @@ from veriflien.advice import format_duration
 from veriflien.advice.catalogue import LANGS, load_texts
 from veriflien.result import Confidence, Verdict
 
-__all__ = ["render_sheet", "validate_result_for_sheet"]
+__all__ = [
+    "is_message_analysis",
+    "render_message_sheet",
+    "render_sheet",
+    "validate_message_for_sheet",
+    "validate_result_for_sheet",
+]
 
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
@@ -194,7 +205,15 @@ def _parse_time(value: Any) -> datetime | None:
         moment = datetime.fromisoformat(value)
     except ValueError:
         return None
-    return moment if moment.tzinfo is not None else None
+    if moment.tzinfo is None:
+        return None
+    try:
+        # The sheet states the time in UTC: "9999-12-31T23:59:59-23:59" is a valid ISO 8601 text
+        # whose UTC time is past year 9999, which Python cannot represent (OverflowError).
+        moment.astimezone(UTC)
+    except OverflowError:
+        return None
+    return moment
 
 
 def validate_result_for_sheet(doc: Any) -> list[str]:
@@ -212,8 +231,8 @@ def validate_result_for_sheet(doc: Any) -> list[str]:
         )
     if _parse_time(doc.get("checked_at")) is None:
         errors.append(
-            "Field 'checked_at' must be an ISO 8601 date and time with a time zone "
-            "(for example 2026-11-21T05:30:00+00:00)."
+            "Field 'checked_at' must be an ISO 8601 date and time with a time zone, between "
+            "the years 1 and 9999 in UTC (for example 2026-11-21T05:30:00+00:00)."
         )
     if not _is_str(doc.get("version")):
         errors.append("Field 'version' is missing or empty.")
@@ -394,3 +413,276 @@ def _dl(rows: list[tuple[str, str]]) -> str:
 def _table(headers: tuple[str, ...], body: str) -> str:
     head = "".join(f"<th>{_e(h)}</th>" for h in headers)
     return f"<table>\n<thead><tr>{head}</tr></thead>\n<tbody>{body}</tbody>\n</table>\n"
+
+
+# ------------------------------------------------------------------------ message analyses
+
+_MESSAGE_LABELS: Mapping[str, Mapping[str, str]] = {
+    "fr": {
+        "title": "Fiche de preuves d'un message – Vérif'Lien",
+        "intro": (
+            "Cette fiche résume l'analyse d'un message de chantage par le service Vérif'Lien. "
+            "Le texte du message n'a été ni conservé ni transmis à qui que ce soit : seuls les "
+            "éléments qui en ont été extraits figurent ici. Les liens ont été vérifiés par le "
+            "serveur, sans être ouverts dans un navigateur."
+        ),
+        "analysis": "Analyse",
+        "analysed_at": "Date et heure de l'analyse (UTC)",
+        "kind": "Type de message",
+        "reasons": "Indices relevés",
+        "no_reasons": "Aucun indice particulier.",
+        "evidence": "Éléments à joindre à la plainte",
+        "no_evidence": "Aucun élément extrait (ni paiement, ni contact, ni lien, ni date).",
+        "type": "Type",
+        "value": "Valeur",
+        "check": "Vérification",
+        "detail": "Précision",
+        "links": "Liens du message, vérifiés sans être ouverts",
+        "no_links": "Le message ne contient aucun lien.",
+        "link": "Lien tel que reçu",
+        "result": "Résultat",
+        "checked_at": "Vérifié le (UTC)",
+        "final_url": "Adresse finale",
+        "server": "Serveur joint",
+        "links_note": (
+            "Le détail technique de chaque lien (redirections, constats, empreintes SHA-256) "
+            "peut être imprimé sur sa propre fiche."
+        ),
+        "valid": "somme de contrôle correcte",
+        "invalid": "somme de contrôle FAUSSE : cette adresse ne peut recevoir aucun paiement",
+        "unverifiable": "invérifiable hors ligne (seul l'émetteur peut dire si un code est valide)",
+        "none": "non disponible",
+        "version": "Version du service",
+    },
+    "en": {
+        "title": "Message evidence record – Vérif'Lien",
+        "intro": (
+            "This record sums up the analysis of a blackmail message by the Vérif'Lien service. "
+            "The text of the message was neither kept nor passed on to anyone: only what was "
+            "extracted from it appears here. The links were checked by the server, without "
+            "being opened in a browser."
+        ),
+        "analysis": "Analysis",
+        "analysed_at": "Date and time of the analysis (UTC)",
+        "kind": "Kind of message",
+        "reasons": "Signs found",
+        "no_reasons": "No particular sign.",
+        "evidence": "Items to attach to the complaint",
+        "no_evidence": "Nothing was extracted (no payment detail, contact, link or date).",
+        "type": "Type",
+        "value": "Value",
+        "check": "Check",
+        "detail": "Detail",
+        "links": "Links in the message, checked without being opened",
+        "no_links": "The message contains no link.",
+        "link": "Link as received",
+        "result": "Result",
+        "checked_at": "Checked at (UTC)",
+        "final_url": "Final address",
+        "server": "Server reached",
+        "links_note": (
+            "The technical detail of each link (redirects, findings, SHA-256 fingerprints) can "
+            "be printed on its own record."
+        ),
+        "valid": "checksum correct",
+        "invalid": "checksum WRONG: this address cannot receive any payment",
+        "unverifiable": "cannot be checked offline (only the issuer can tell whether a code is "
+        "valid)",
+        "none": "not available",
+        "version": "Service version",
+    },
+}
+
+_EVIDENCE_KINDS: Mapping[str, Mapping[str, str]] = {
+    "fr": {
+        "bitcoin": "Adresse Bitcoin",
+        "ethereum": "Adresse Ethereum",
+        "litecoin": "Adresse Litecoin",
+        "dogecoin": "Adresse Dogecoin",
+        "tron": "Adresse Tron",
+        "monero": "Adresse Monero",
+        "iban": "IBAN",
+        "voucher": "Coupon ou carte prépayée demandé",
+        "voucher_code": "Code de coupon",
+        "amount": "Somme demandée",
+        "email": "Adresse e-mail",
+        "phone": "Numéro de téléphone",
+        "handle": "Pseudo",
+        "link": "Lien",
+        "date": "Date",
+        "deadline": "Délai imposé",
+    },
+    "en": {
+        "bitcoin": "Bitcoin address",
+        "ethereum": "Ethereum address",
+        "litecoin": "Litecoin address",
+        "dogecoin": "Dogecoin address",
+        "tron": "Tron address",
+        "monero": "Monero address",
+        "iban": "IBAN",
+        "voucher": "Prepaid voucher or card asked for",
+        "voucher_code": "Voucher code",
+        "amount": "Sum demanded",
+        "email": "E-mail address",
+        "phone": "Phone number",
+        "handle": "Username",
+        "link": "Link",
+        "date": "Date",
+        "deadline": "Deadline given",
+    },
+}
+_MESSAGE_KINDS = ("mass_scam", "targeted_blackmail", "unknown")
+_CHECKED_KINDS = frozenset(
+    {"bitcoin", "ethereum", "litecoin", "dogecoin", "tron", "monero", "iban"}
+)
+
+
+def is_message_analysis(doc: Any) -> bool:
+    """Whether a document sent to the sheet is a message analysis rather than a check result."""
+    return isinstance(doc, Mapping) and "classification" in doc and "verdict" not in doc
+
+
+def validate_message_for_sheet(doc: Any) -> list[str]:
+    """One plain sentence per missing or invalid field of a message analysis; empty: printable."""
+    if not isinstance(doc, Mapping):
+        return ["The analysis must be a JSON object."]
+    errors: list[str] = []
+    classification = doc.get("classification")
+    if not isinstance(classification, Mapping) or classification.get("kind") not in _MESSAGE_KINDS:
+        errors.append(f"Field 'classification.kind' must be one of: {', '.join(_MESSAGE_KINDS)}.")
+    elif not isinstance(classification.get("reasons", []), list) or not all(
+        isinstance(r, Mapping) and _is_str(r.get("text")) for r in classification.get("reasons", [])
+    ):
+        errors.append("Field 'classification.reasons' must be a list of objects with a 'text'.")
+    if _parse_time(doc.get("analysed_at")) is None:
+        errors.append(
+            "Field 'analysed_at' must be an ISO 8601 date and time with a time zone "
+            "(for example 2026-11-21T05:30:00+00:00)."
+        )
+    if not _is_str(doc.get("version")):
+        errors.append("Field 'version' is missing or empty.")
+    evidence = doc.get("evidence", [])
+    if not isinstance(evidence, list):
+        errors.append("Field 'evidence' must be a list.")
+    else:
+        for index, item in enumerate(evidence, start=1):
+            value = item.get("value") if isinstance(item, Mapping) else None
+            if (
+                not isinstance(item, Mapping)
+                or not _is_str(item.get("kind"))
+                or isinstance(value, bool)
+                or not (_is_str(value) or isinstance(value, (int, float)))
+            ):
+                errors.append(f"Item {index} of 'evidence' needs a 'kind' and a 'value'.")
+    links = doc.get("links", [])
+    if not isinstance(links, list):
+        errors.append("Field 'links' must be a list.")
+    else:
+        for index, link in enumerate(links, start=1):
+            errors += [f"Link {index}: {problem}" for problem in validate_result_for_sheet(link)]
+    return errors
+
+
+def _check_text(item: Mapping[str, Any], t: Mapping[str, str]) -> str:
+    kind, valid = item.get("kind"), item.get("valid")
+    if kind in _CHECKED_KINDS and isinstance(valid, bool):
+        return t["valid"] if valid else t["invalid"]
+    if kind in ("voucher", "voucher_code"):
+        return t["unverifiable"]
+    return ""
+
+
+def render_message_sheet(analysis: Mapping[str, Any], *, lang: str = "fr") -> str:
+    """The printable HTML page for one message analysis (POST /api/v1/messages' answer)."""
+    if lang not in LANGS:
+        raise ValueError(f"unsupported language {lang!r}; expected one of {', '.join(LANGS)}")
+    errors = validate_message_for_sheet(analysis)
+    if errors:
+        raise ValueError("analysis cannot be printed: " + " ".join(errors))
+    t = _MESSAGE_LABELS[lang]
+    kinds = _EVIDENCE_KINDS[lang]
+    texts = load_texts()
+    classification = analysis["classification"]
+    kind = classification["kind"]
+    analysed = _parse_time(analysis["analysed_at"]).astimezone(UTC)  # type: ignore[union-attr]
+    reasons = classification.get("reasons") or []
+    reasons_html = (
+        "<ul>" + "".join(f"<li>{_e(r['text'])}</li>" for r in reasons) + "</ul>"
+        if reasons
+        else f"<p>{_e(t['no_reasons'])}</p>"
+    )
+    rows = [
+        (
+            t["analysed_at"],
+            f"{_e(analysed.strftime('%Y-%m-%d %H:%M:%S'))} UTC "
+            f"(<code>{_e(analysis['analysed_at'])}</code>)",
+        ),
+        (
+            t["kind"],
+            f"<strong>{_e(texts.message(lang, 'kinds', kind)['headline'])}</strong> "
+            f"(<code>{_e(kind)}</code>)",
+        ),
+        (t["version"], f"<code>{_e(analysis['version'])}</code>"),
+    ]
+    evidence = analysis.get("evidence") or []
+    if evidence:
+        body = "".join(
+            f"<tr><td>{_e(kinds.get(item['kind'], item['kind']))}</td>"
+            f"<td><code>{_e(item['value'])}</code></td>"
+            f"<td>{_e(_check_text(item, t))}</td>"
+            f"<td>{_e(item.get('currency') or item.get('brand') or item.get('platform') or '')}"
+            "</td></tr>"
+            for item in evidence
+        )
+        evidence_html = _table((t["type"], t["value"], t["check"], t["detail"]), body)
+    else:
+        evidence_html = f"<p>{_e(t['no_evidence'])}</p>"
+    links = analysis.get("links") or []
+    if links:
+        body = "".join(
+            f"<tr><td><code>{_e(link['url'])}</code></td>"
+            f"<td>{_e(texts.verdict(lang, link['verdict'])['headline'])} "
+            f"(<code>{_e(link['verdict'])}</code>)</td>"
+            f"<td><code>{_e(link['checked_at'])}</code></td>"
+            f"<td>{_message_code(link.get('final_url'), t)}</td>"
+            f"<td>{_message_code(link.get('server_address'), t)}</td></tr>"
+            for link in links
+        )
+        links_html = (
+            _table((t["link"], t["result"], t["checked_at"], t["final_url"], t["server"]), body)
+            + f"<p>{_e(t['links_note'])}</p>\n"
+        )
+    else:
+        links_html = f"<p>{_e(t['no_links'])}</p>\n"
+    check_labels = _LABELS[lang]
+    items = ("item_threats", "item_profiles", "item_payment", "item_dates", "item_links")
+    checklist = "".join(
+        f'<li><span class="box" aria-hidden="true">\u2610</span>{_e(check_labels[key])}'
+        '<span class="lines"></span></li>'
+        for key in items
+    )
+    return "".join(
+        [
+            "<!DOCTYPE html>\n",
+            f'<html lang="{lang}">\n<head>\n<meta charset="utf-8">\n',
+            '<meta name="viewport" content="width=device-width, initial-scale=1">\n',
+            '<meta http-equiv="Content-Security-Policy" '
+            "content=\"default-src 'none'; style-src 'unsafe-inline'\">\n",
+            '<meta name="referrer" content="no-referrer">\n',
+            f"<title>{_e(t['title'])}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n<main>\n",
+            f'<h1>{_e(t["title"])}</h1>\n<p class="intro">{_e(t["intro"])}</p>\n',
+            f"<section>\n<h2>{_e(t['analysis'])}</h2>\n{_dl(rows)}",
+            f"<h3>{_e(t['reasons'])}</h3>\n{reasons_html}</section>\n",
+            f"<section>\n<h2>{_e(t['evidence'])}</h2>\n{evidence_html}</section>\n",
+            f"<section>\n<h2>{_e(t['links'])}</h2>\n{links_html}</section>\n",
+            f"<section>\n<h2>{_e(check_labels['checklist'])}</h2>\n",
+            f"<p>{_e(check_labels['checklist_intro'])}</p>\n",
+            f'<ul class="checklist">{checklist}</ul>\n</section>\n',
+            f"<footer>{_e(check_labels['footer'].format(version=analysis['version']))}</footer>\n",
+            "</main>\n</body>\n</html>\n",
+        ]
+    )
+
+
+def _message_code(value: Any, t: Mapping[str, str]) -> str:
+    return f"<code>{_e(value)}</code>" if value else f'<span class="none">{_e(t["none"])}</span>'

@@ -1,9 +1,19 @@
-"""Handlers for checks: JSON in, the result document out (or a stream of progress events)."""
+"""Handlers for checks: JSON in, the result document out (or a stream of progress events).
+
+An answer from the result cache is given the way the check itself was: the same progress events
+at the same moments, the result after the same time, `checked_at` the time of this request, and no
+header that says "hit". Whoever asks about a link (the blackmailer included) must not learn that
+someone else asked before (issue 13).
+"""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import math
 import re
+import time
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -14,13 +24,51 @@ from veriflien.api.errors import ApiError
 from veriflien.appkeys import CACHE, ENGINE, METRICS, SETTINGS
 from veriflien.check import CheckRequest
 from veriflien.net.urls import MAX_URL_LENGTH
+from veriflien.result import utc_timestamp
+from veriflien.state import CachedCheck
 
 LANGS = ("fr", "en")
 _COUNTRY = re.compile(r"^[A-Za-z]{2}$")
-_FIELDS = {"url", "lang", "country", "minor"}
+_FIELDS = {"url", "lang", "country", "minor", "fresh"}
 
 
 MAX_CHECK_BODY = 16 * 1024
+
+# I-JSON (RFC 7493, section 2.2): only numbers an IEEE 754 double holds exactly are accepted, at
+# parse time, for every route. Python's json alone takes NaN and Infinity, turns 1e999 into inf
+# and raises a bare ValueError on integers over 4,300 digits: each ended in a 500 (issue 13).
+MAX_SAFE_INTEGER = 2**53 - 1
+_MAX_INTEGER_DIGITS = len(str(MAX_SAFE_INTEGER))
+
+
+class _NumberOutOfRange(ValueError):
+    pass
+
+
+def _parse_int(text: str) -> int:
+    # The length test comes first: converting thousands of digits is itself the cost to avoid.
+    if len(text.lstrip("-")) > _MAX_INTEGER_DIGITS or abs(int(text)) > MAX_SAFE_INTEGER:
+        raise _NumberOutOfRange(text[:20])
+    return int(text)
+
+
+def _parse_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise _NumberOutOfRange(text[:20])
+    return value
+
+
+def _refuse_constant(name: str) -> float:
+    raise _NumberOutOfRange(name)  # NaN, Infinity, -Infinity: not JSON (RFC 8259, section 6)
+
+
+def parse_json(raw: bytes | str) -> Any:
+    """Strict JSON: ValueError for anything RFC 8259 or I-JSON refuses; _NumberOutOfRange (a
+    ValueError) for numbers out of range."""
+    return json.loads(
+        raw, parse_int=_parse_int, parse_float=_parse_float, parse_constant=_refuse_constant
+    )
 
 
 async def read_json(request: web.Request, limit: int = MAX_CHECK_BODY) -> dict[str, Any]:
@@ -31,10 +79,17 @@ async def read_json(request: web.Request, limit: int = MAX_CHECK_BODY) -> dict[s
     if len(raw) > limit:
         raise ApiError(413, "body_too_large", f"The request body is over {limit // 1024} KiB.")
     try:
-        doc = json.loads(raw)
+        doc = parse_json(raw)
         # Lone surrogates ("\ud800") parse but cannot be written back as UTF-8: refuse them now
         # rather than fail while answering.
         json.dumps(doc, ensure_ascii=False).encode("utf-8")
+    except _NumberOutOfRange as exc:
+        raise ApiError(
+            400,
+            "invalid_number",
+            "Numbers must be finite and between -9007199254740991 and 9007199254740991 "
+            "(I-JSON, RFC 7493).",
+        ) from exc
     except (UnicodeError, json.JSONDecodeError, RecursionError) as exc:
         raise ApiError(400, "invalid_json", "The request body is not valid JSON.") from exc
     if not isinstance(doc, dict):
@@ -44,7 +99,8 @@ async def read_json(request: web.Request, limit: int = MAX_CHECK_BODY) -> dict[s
 
 def parse_check_request(
     doc: dict[str, Any], default_lang: str, default_country: str
-) -> CheckRequest:
+) -> tuple[CheckRequest, bool]:
+    """The check asked for, and whether the caller wants it run again rather than reused."""
     unknown = sorted(set(doc) - _FIELDS)
     if unknown:
         raise ApiError(400, "unknown_field", f"Unknown field(s): {', '.join(unknown)}.")
@@ -66,7 +122,10 @@ def parse_check_request(
     minor = doc.get("minor", False)
     if not isinstance(minor, bool):
         raise ApiError(400, "invalid_field", "The field 'minor' must be true or false.")
-    return CheckRequest(url=url, lang=lang, country=country.upper(), minor=minor)
+    fresh = doc.get("fresh", False)
+    if not isinstance(fresh, bool):
+        raise ApiError(400, "invalid_field", "The field 'fresh' must be true or false.")
+    return CheckRequest(url=url, lang=lang, country=country.upper(), minor=minor), fresh
 
 
 def _wants_stream(request: web.Request) -> bool:
@@ -77,21 +136,27 @@ def _sse(event: str, data: dict[str, Any]) -> bytes:
     return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n".encode()
 
 
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _ms_since(started: float) -> int:
+    return int((time.monotonic() - started) * 1000)
+
+
 async def create_check(request: web.Request) -> web.StreamResponse:
+    started = time.monotonic()
     settings = request.app[SETTINGS]
-    check = parse_check_request(
+    check, fresh = parse_check_request(
         await read_json(request), settings.default_lang, settings.default_country
     )
     engine = request.app[ENGINE]
     cache, metrics = request.app[CACHE], request.app[METRICS]
-    # A recent answer for the same link, from any replica, spares the platform a second visit.
-    cached = await cache.get(check)
+    # A recent answer for the same link, from any replica, spares the platform a second visit,
+    # unless the caller asked to look again ("check again" in the console and the extension).
+    cached = None if fresh else await cache.get(check)
     if cache.enabled:
-        metrics.cache.labels("hit" if cached is not None else "miss").inc()
-    if cached is not None:
-        metrics.checks.labels(cached["verdict"]).inc()
-        if not _wants_stream(request):
-            return web.json_response(cached, dumps=_dumps, headers={"X-Cache": "hit"})
+        metrics.cache.labels("fresh" if fresh else "hit" if cached is not None else "miss").inc()
 
     stream: web.StreamResponse | None = None
     if _wants_stream(request):
@@ -100,16 +165,18 @@ async def create_check(request: web.Request) -> web.StreamResponse:
                 "Content-Type": "text/event-stream",
                 "Cache-Control": "no-store",
                 "X-Accel-Buffering": "no",  # let reverse proxies pass events through immediately
-                "X-Cache": "hit" if cached is not None else "miss",
             }
         )
         await stream.prepare(request)
-        if cached is not None:
-            await stream.write(_sse("result", cached))
-            await stream.write_eof()
-            return stream
+    if cached is not None:
+        metrics.checks.labels(cached.doc["verdict"]).inc()
+        pace = settings.check_deadline if settings.cache_hide_hits else None
+        return await _replay(request, stream, cached, started, pace)
+
+    events: list[tuple[int, dict[str, Any]]] = []
 
     async def progress(event: dict[str, Any]) -> None:
+        events.append((_ms_since(started), event))
         metrics.observe_probe(event)
         if stream is not None:
             await stream.write(_sse("progress", event))
@@ -118,9 +185,44 @@ async def create_check(request: web.Request) -> web.StreamResponse:
     doc = result.to_json()
     metrics.checks.labels(doc["verdict"]).inc()
     metrics.check_seconds.observe(result.duration_ms / 1000)
-    await cache.put(check, doc)
+    await cache.put(check, CachedCheck(doc, events, _ms_since(started)))
+    return await _answer(request, stream, doc)
+
+
+async def _replay(
+    request: web.Request,
+    stream: web.StreamResponse | None,
+    cached: CachedCheck,
+    started: float,
+    deadline: float | None,
+) -> web.StreamResponse:
+    """Answer from the cache as the check itself answered its first caller: a missing progress
+    event or an old `checked_at` would each say "someone checked this link". With `deadline`
+    (setting cache_hide_hits) the answer also keeps the check's pace, so timing says nothing
+    either; by default a hit is answered at once (the cache's purpose, README: Benchmarks)."""
+    doc = {**cached.doc, "checked_at": utc_timestamp(utc_now())}
+    for offset_ms, event in cached.events:
+        if deadline is not None:
+            # A damaged entry must not hold a connection longer than a check.
+            await _sleep_until(started, min(offset_ms / 1000, deadline + 2.0))
+        if stream is not None:
+            await stream.write(_sse("progress", event))
+    if deadline is not None:
+        await _sleep_until(started, min(cached.elapsed_ms / 1000, deadline + 2.0))
+    return await _answer(request, stream, doc)
+
+
+async def _sleep_until(started: float, seconds: float) -> None:
+    delay = started + seconds - time.monotonic()
+    if delay > 0:
+        await asyncio.sleep(delay)
+
+
+async def _answer(
+    request: web.Request, stream: web.StreamResponse | None, doc: dict[str, Any]
+) -> web.StreamResponse:
     if stream is None:
-        return web.json_response(doc, dumps=_dumps, headers={"X-Cache": "miss"})
+        return web.json_response(doc, dumps=_dumps)
     await stream.write(_sse("result", doc))
     await stream.write_eof()
     return stream

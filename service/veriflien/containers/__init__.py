@@ -13,6 +13,7 @@ from .dash import probe_dash
 from .ebml import probe_webm
 from .hls import probe_hls
 from .mp4 import probe_mp4
+from .ogg import probe_ogg
 from .reader import (
     DEFAULT_BUDGET,
     BudgetExceeded,
@@ -34,6 +35,7 @@ __all__ = [
     "probe_dash",
     "probe_hls",
     "probe_mp4",
+    "probe_ogg",
     "probe_webm",
     "sniff",
 ]
@@ -44,16 +46,18 @@ _TYPES = {
     "video/iso.segment": "mp4", "video/webm": "webm", "audio/webm": "webm",
     "video/x-matroska": "webm", "application/vnd.apple.mpegurl": "hls",
     "application/x-mpegurl": "hls", "audio/mpegurl": "hls", "audio/x-mpegurl": "hls",
-    "application/dash+xml": "dash",
+    "application/dash+xml": "dash", "video/ogg": "ogg", "audio/ogg": "ogg",
+    "application/ogg": "ogg",
 }  # fmt: skip
 _EXTENSIONS = {
     ".mp4": "mp4", ".m4v": "mp4", ".mov": "mp4", ".m4s": "mp4", ".webm": "webm",
-    ".mkv": "webm", ".m3u8": "hls", ".mpd": "dash",
+    ".mkv": "webm", ".m3u8": "hls", ".mpd": "dash", ".ogv": "ogg", ".ogg": "ogg", ".oga": "ogg",
+    ".opus": "ogg",
 }  # fmt: skip
 
 
 def sniff(first_bytes: bytes, content_type: str | None, url: str) -> str:
-    """Container kind: mp4 | webm | hls | dash | unknown.
+    """Container kind: mp4 | webm | ogg | hls | dash | unknown.
 
     The bytes decide first (a trap may lie in its Content-Type or file name); the declared type
     and then the URL extension only break ties when the bytes say nothing.
@@ -63,6 +67,8 @@ def sniff(first_bytes: bytes, content_type: str | None, url: str) -> str:
         return "mp4"
     if head.startswith(b"\x1a\x45\xdf\xa3"):
         return "webm"
+    if head.startswith(b"OggS"):
+        return "ogg"
     text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
     if text.startswith(b"#EXTM3U"):
         return "hls"

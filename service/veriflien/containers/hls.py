@@ -38,7 +38,8 @@ class Segment:
 @dataclass(slots=True)
 class Playlist:
     master: bool = False
-    variants: list[str] = field(default_factory=list)
+    variants: list[str] = field(default_factory=list)  # streams a viewer watches (video)
+    renditions: list[str] = field(default_factory=list)  # alternate audio (EXT-X-MEDIA AUDIO)
     segments: list[Segment] = field(default_factory=list)
     endlist: bool = False
     playlist_type: str | None = None
@@ -112,7 +113,7 @@ def parse_playlist(text: str, base_url: str) -> Playlist:
             uri = _attr(line, "URI")
             if uri and (url := _resolve(base_url, uri, pl)):
                 pl.master = True
-                pl.variants.append(url)
+                (pl.renditions if "TYPE=AUDIO" in line else pl.variants).append(url)
         elif line.startswith("#EXTINF:"):
             try:
                 duration = float(line[8:].split(",", 1)[0])
@@ -282,67 +283,20 @@ async def _probe(url: str, body: bytes | str, fetcher: ChildFetcher, res: MediaR
     variants = list(dict.fromkeys(pl.variants))
     if len(variants) > MAX_VARIANTS:
         res.add("hls_variants_capped", f"Only {MAX_VARIANTS} of {len(variants)} variants checked.")
-    outcomes = []
-    for n, vurl in enumerate(variants[:MAX_VARIANTS], 1):
-        label = f"variant {n}"
-        try:
-            status, child = await fetcher.get(vurl, MAX_PLAYLIST_BYTES)
-        except Exception:
-            status, child = 0, b""
-        ctext = child.decode("utf-8", "replace") if isinstance(child, bytes) else child
-        if status in MISSING:
-            outcomes.append(
-                Outcome(
-                    False,
-                    None,
-                    0.0,
-                    [
-                        (
-                            "hls_variant_missing",
-                            f"{label}: the playlist is gone (HTTP {status}).",
-                            Verdict.INCOMPLETE,
-                            Strength.MEDIUM,
-                        )
-                    ],
-                )
-            )
-            continue
-        if not 200 <= status < 300 or not ctext.lstrip("\ufeff \r\n\t").startswith("#EXTM3U"):
-            outcomes.append(
-                Outcome(
-                    None,
-                    None,
-                    None,
-                    [
-                        (
-                            "hls_variant_unreadable",
-                            f"{label}: the playlist could not be read.",
-                            None,
-                            None,
-                        )
-                    ],
-                )
-            )
-            continue
-        child_pl = parse_playlist(ctext, vurl)
-        if child_pl.master:
-            outcomes.append(
-                Outcome(
-                    None,
-                    None,
-                    None,
-                    [
-                        (
-                            "hls_nested_master",
-                            f"{label}: a master playlist inside a master playlist.",
-                            None,
-                            None,
-                        )
-                    ],
-                )
-            )
-            continue
-        outcomes.append(await analyse_media(child_pl, fetcher, label))
+    # An alternate audio rendition is not a way to watch the video: the video variants decide.
+    # Renditions are checked too (and decide only when the playlist holds nothing else).
+    renditions = [u for u in dict.fromkeys(pl.renditions) if u not in variants]
+    checked = variants[:MAX_VARIANTS]
+    outcomes = [await _variant(f"variant {n}", u, fetcher) for n, u in enumerate(checked, 1)]
+    extra = renditions[: MAX_VARIANTS - len(checked)]
+    sound = [await _variant(f"audio rendition {n}", u, fetcher) for n, u in enumerate(extra, 1)]
+    if not outcomes:
+        outcomes = sound  # nothing but renditions: they are what there is to play
+    else:
+        for o in sound:
+            # Noted, without weight: a broken soundtrack does not hide (or reveal) the video.
+            for code, detail, _supports, _strength in o.codes:
+                res.add(code, detail)
     if not outcomes:
         res.media.complete, res.media.playable_seconds = False, 0.0
         res.add(
@@ -353,6 +307,28 @@ async def _probe(url: str, body: bytes | str, fetcher: ChildFetcher, res: MediaR
         )
         return
     _apply(res, outcomes)
+
+
+async def _variant(label: str, vurl: str, fetcher: ChildFetcher) -> Outcome:
+    """The outcome of one variant (or rendition) playlist of a master playlist."""
+    try:
+        status, child = await fetcher.get(vurl, MAX_PLAYLIST_BYTES)
+    except Exception:
+        status, child = 0, b""
+    ctext = child.decode("utf-8", "replace") if isinstance(child, bytes) else child
+    if status in MISSING:
+        detail = f"{label}: the playlist is gone (HTTP {status})."
+        return Outcome(
+            False, None, 0.0, [("hls_variant_missing", detail, Verdict.INCOMPLETE, Strength.MEDIUM)]
+        )
+    if not 200 <= status < 300 or not ctext.lstrip("\ufeff \r\n\t").startswith("#EXTM3U"):
+        detail = f"{label}: the playlist could not be read."
+        return Outcome(None, None, None, [("hls_variant_unreadable", detail, None, None)])
+    child_pl = parse_playlist(ctext, vurl)
+    if child_pl.master:
+        detail = f"{label}: a master playlist inside a master playlist."
+        return Outcome(None, None, None, [("hls_nested_master", detail, None, None)])
+    return await analyse_media(child_pl, fetcher, label)
 
 
 def _apply(res: MediaResult, outcomes: list[Outcome]) -> None:

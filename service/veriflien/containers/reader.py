@@ -16,6 +16,10 @@ from veriflien.result import Finding, MediaInfo, Strength, Verdict
 
 #: Hard cap on media bytes read for one check, whatever the file size.
 DEFAULT_BUDGET = 512 * 1024
+#: What the parsers plan to read of one file, first window included: the few big reads (a moov, a
+#: cluster, a tail) are sized so that a check stays under 256 KiB on the wire (HTTP headers
+#: included), well inside the hard budget. An index that does not fit is reported, not fetched.
+READ_TARGET = 240 * 1024
 
 PROBE = "media"
 

@@ -1,10 +1,11 @@
 """Outbound connection reuse for the gate: pooled connections and resumed TLS sessions.
 
 Checks from many people go to the same few platform hosts, so a check should not pay a TCP and TLS
-handshake for each request. No cookie, credential or Referer is ever sent (gate.py), so a
-connection carries nothing from one check into another; the platform could link two checks by the
-connection or the TLS session, as it already can by this service's address. What reuse must not do
-is weaken the address policy, so:
+handshake for each request. No credential, Referer or cookie is sent (gate.py; the one exception
+is a platform's fixed consent answer, the same for everyone), so a connection carries nothing from
+one check into another; the platform could link two checks by the connection or the TLS session,
+as it already can by this service's address. What reuse must not do is weaken the address policy,
+so:
 
 - **Pooled connections** are aiohttp's keep-alive pool, one per gate (one per worker process). A
   connection goes back to the pool only after a complete response and is taken again only for the

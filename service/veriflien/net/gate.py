@@ -8,7 +8,8 @@ own traffic — goes through `Gate.fetch`, which:
   connector's socket factory checks every connection attempt, including IP literals that never
   reach a resolver (policy.py, resolve.py);
 - follows redirects itself, re-checking every hop, counting `Refresh` headers and
-  `<meta http-equiv=refresh>` as hops, and records the chain;
+  `<meta http-equiv=refresh>` as hops (read as the HTML standard reads them: refresh.py), and
+  records the chain; a hop to another origin does not carry the caller's credentials;
 - enforces a per-check deadline, connect/read timeouts, a byte cap per response and per check, and
   decodes gzip/deflate/brotli itself with an output cap (a 10 KB bomb cannot become 10 GB);
 - sends no cookies, no Referer, an honest User-Agent, and always verifies TLS;
@@ -26,7 +27,7 @@ import socket
 import ssl
 import time
 import zlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,7 +38,9 @@ from yarl import URL
 
 from veriflien import __version__
 from veriflien.net.connections import RESUMPTION_SAFE, GuardedConnector, tls_context
+from veriflien.net.encoding import decode_html, decode_text
 from veriflien.net.policy import AddressPolicy, Refusal
+from veriflien.net.refresh import meta_refresh, might_refresh, parse_refresh
 from veriflien.net.resolve import GuardedResolver, RefusedAddressError, parse_pins
 from veriflien.net.urls import InvalidUrl, RefusedUrl, check_fetchable
 from veriflien.result import FetchedDocument, Redirect
@@ -55,10 +58,10 @@ _TEXT_TYPES = (
     "application/dash+xml",
     "application/javascript",
 )
-_META_TAG = re.compile(rb"<meta\b[^>]*>", re.IGNORECASE)
-_ATTR = re.compile(rb"""([a-z-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.IGNORECASE)
-_REFRESH = re.compile(r"^\s*\d*(?:\.\d*)?\s*[;,]?\s*(?:url\s*=\s*)?['\"]?([^'\"]+)", re.IGNORECASE)
-_META_SCAN_BYTES = 64 * 1024  # meta refresh must be in <head>; no need to scan further
+# Request headers a caller's request keeps when a redirect leaves its origin: content negotiation
+# only. Authorization, cookies and any custom token header are for the origin they were set for
+# (Fetch standard, "HTTP-redirect fetch"; curl without --location-trusted).
+_CROSS_ORIGIN_HEADERS = frozenset({"accept", "accept-language", "content-type", "user-agent"})
 
 
 class GateError(Exception):
@@ -127,20 +130,18 @@ class Response:
     content_type: str
     total_length: int | None  # from Content-Range (…/TOTAL) or Content-Length of a full 200
     elapsed: float
+    requested_range: tuple[int, int] | None = None  # the Range this answer was asked with
 
     @property
     def is_html(self) -> bool:
         return self.content_type in {"text/html", "application/xhtml+xml"}
 
     def text(self) -> str:
-        charset = "utf-8"
-        match = re.search(r"charset=([\w-]+)", self.headers.get("Content-Type", ""), re.I)
-        if match:
-            charset = match.group(1)
-        try:
-            return self.body.decode(charset, errors="replace")
-        except LookupError:
-            return self.body.decode("utf-8", errors="replace")
+        """The body as text, decoded as browsers do (WHATWG labels only; never raises)."""
+        content_type = self.headers.get("Content-Type")
+        if self.is_html:
+            return decode_html(self.body, content_type)
+        return decode_text(self.body, content_type)
 
 
 _scope: contextvars.ContextVar[CheckScope | None] = contextvars.ContextVar("scope", default=None)
@@ -168,29 +169,16 @@ class _BoundedDecoder:
         return self._zlib.decompress(self._zlib.unconsumed_tail + data, limit)
 
 
-def _meta_refresh(body: bytes) -> str | None:
-    for tag in _META_TAG.findall(body[:_META_SCAN_BYTES]):
-        attrs: dict[bytes, bytes] = {}
-        for name, dq, sq, bare in _ATTR.findall(tag):
-            attrs[name.lower()] = dq or sq or bare
-        if attrs.get(b"http-equiv", b"").strip().lower() == b"refresh":
-            return _refresh_target(attrs.get(b"content", b"").decode("latin-1"))
-    return None
-
-
-def _refresh_target(value: str) -> str | None:
-    match = _REFRESH.match(value or "")
-    if not match or "url" not in value.lower():
-        return None
-    target = match.group(1).strip()
-    return target or None
-
-
 class Gate:
     """Owns the one shared aiohttp ClientSession. Create in a cleanup context; call `fetch`."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(
+        self, settings: Settings, *, consent_cookies: Mapping[str, str] | None = None
+    ) -> None:
         self.settings = settings
+        # The only cookies ever sent: a platform's "reject all" consent answer, to that platform's
+        # own hosts (host -> "NAME=VALUE", from the catalogue). Nothing is ever stored.
+        self.consent_cookies = dict(consent_cookies or {})
         self.policy = AddressPolicy(settings.allow_networks)
         self._pins = parse_pins(settings.resolve)
         self._session: aiohttp.ClientSession | None = None
@@ -256,6 +244,17 @@ class Gate:
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         return sock
 
+    def _consent_cookie(self, host: str | None) -> str | None:
+        """The consent answer for `host` or a parent domain, if the catalogue has one."""
+        if not host or not self.consent_cookies:
+            return None
+        host = host.lower().rstrip(".")
+        while host:
+            if host in self.consent_cookies:
+                return self.consent_cookies[host]
+            _, _, host = host.partition(".")
+        return None
+
     def _note_refusal(self, reason: str) -> None:
         self.refusal_counts[reason] = self.refusal_counts.get(reason, 0) + 1
 
@@ -273,8 +272,16 @@ class Gate:
         follow_refresh: bool = True,
         record: bool = True,
         media_window: int | None = None,
+        range_first: Callable[[URL], bool] | None = None,
     ) -> Response:
-        """Fetch `url` within `scope`'s limits. Raises Refused, Unreachable or InvalidTarget."""
+        """Fetch `url` within `scope`'s limits. Raises Refused, Unreachable or InvalidTarget.
+
+        `media_window`: a media file answering a plain GET is read only this far, then dropped.
+        `range_first(url)`: for each hop it approves, the request asks for the first
+        `media_window` bytes only (`Range: bytes=0-…`), so a media file is never pushed whole
+        into the socket; a document that answers 206 is then completed (one more range request)
+        so its readers see the same bytes as a plain GET would have given.
+        """
         if self._session is None:
             raise RuntimeError("Gate.start() was not called")
         started = time.monotonic()
@@ -298,6 +305,7 @@ class Gate:
                 follow_refresh=follow_refresh,
                 record=record,
                 media_window=media_window,
+                range_first=range_first,
             )
         except GateError as exc:
             exc.redirects = redirects  # the chain that led to the failure is evidence too
@@ -323,13 +331,19 @@ class Gate:
         follow_refresh: bool,
         record: bool,
         media_window: int | None,
+        range_first: Callable[[URL], bool] | None,
     ) -> Response:
+        origin = _origin(current)
         while True:
             self._check_text(current)
             key = str(current.with_fragment(None))
             if key in seen:
                 raise Unreachable("redirect_loop", "The link redirects in a loop.")
             seen[key] = None
+            hop_range, probing = byte_range, False
+            if hop_range is None and media_window and range_first is not None and method == "GET":
+                probing = range_first(current)
+                hop_range = (0, media_window - 1) if probing else None
             response, next_url, via = await self._fetch_once(
                 current,
                 scope,
@@ -337,10 +351,26 @@ class Gate:
                 headers=headers,
                 body=body,
                 max_bytes=max_bytes,
-                byte_range=byte_range,
+                byte_range=hop_range,
                 follow_refresh=follow_refresh and follow_redirects,
                 media_window=media_window,
+                raw_bytes=not probing,
             )
+            if probing and response.status == 416:
+                # An empty resource cannot serve bytes 0-…: ask again the plain way.
+                response, next_url, via = await self._fetch_once(
+                    current,
+                    scope,
+                    method=method,
+                    headers=headers,
+                    body=body,
+                    max_bytes=max_bytes,
+                    byte_range=None,
+                    follow_refresh=follow_refresh and follow_redirects,
+                    media_window=media_window,
+                )
+            elif probing and response.status == 206 and not _is_media(response.content_type):
+                response = await self._complete(current, scope, response, max_bytes, headers)
             if record:
                 self._record(scope, response)
             if next_url is None or not follow_redirects:
@@ -361,6 +391,10 @@ class Gate:
                 ) from exc
             if response.status == 303 or (response.status in {301, 302} and method == "POST"):
                 method, body = "GET", None
+            if headers and _origin(current) != origin:
+                # Once the chain leaves the caller's origin, its credentials stay behind (and
+                # are not re-sent if a later hop comes back: the attacker chose that hop too).
+                headers = {k: v for k, v in headers.items() if k.lower() in _CROSS_ORIGIN_HEADERS}
 
     def _check_text(self, url: URL) -> None:
         try:
@@ -383,6 +417,7 @@ class Gate:
         byte_range: tuple[int, int] | None,
         follow_refresh: bool,
         media_window: int | None,
+        raw_bytes: bool = True,
     ) -> tuple[Response, str | None, str]:
         assert self._session is not None
         time_left = scope.time_left()
@@ -404,9 +439,13 @@ class Gate:
         for name, value in (headers or {}).items():
             if name.lower() not in {"cookie", "referer", "host"}:  # never forwarded
                 request_headers[name] = value
+        consent = self._consent_cookie(url.host)
+        if consent is not None:
+            request_headers["Cookie"] = consent
         if byte_range is not None:
             request_headers["Range"] = f"bytes={byte_range[0]}-{byte_range[1]}"
-            request_headers["Accept-Encoding"] = "identity"  # ranges address raw bytes
+            if raw_bytes:
+                request_headers["Accept-Encoding"] = "identity"  # ranges address raw bytes
         timeout = aiohttp.ClientTimeout(
             total=time_left,
             sock_connect=self.settings.connect_timeout,
@@ -433,6 +472,7 @@ class Gate:
                         cap = min(cap, media_window)
                     data, truncated = await self._read_body(resp, cap, scope)
                     response = self._response(url, resp, data, truncated, server)
+                    response.requested_range = byte_range
         except RefusedAddressError as exc:
             raise self._refused(exc.refusal, scope) from exc
         except aiohttp.ClientConnectorError as exc:
@@ -467,12 +507,58 @@ class Gate:
             if not next_url:
                 return response, None, via
         elif follow_refresh:
-            refresh = response.headers.get("Refresh")
-            if refresh:
-                next_url, via = _refresh_target(refresh), "refresh-header"
-            if next_url is None and response.is_html:
-                next_url, via = _meta_refresh(response.body), "meta-refresh"
+            next_url, via = await _refresh_hop(url, response)
         return response, next_url, via
+
+    async def _complete(
+        self,
+        url: URL,
+        scope: CheckScope,
+        first: Response,
+        max_bytes: int | None,
+        headers: Mapping[str, str] | None,
+    ) -> Response:
+        """A document that answered the first-window range request with 206: fetch the rest.
+
+        The rest is one more range request from where the first answer stopped, up to the usual
+        response cap, so the page reader sees exactly the bytes a plain GET would have given. A
+        compressed slice (Content-Encoding on a 206) cannot be continued byte for byte: the
+        document is then fetched again whole, the plain way.
+        """
+        cap = min(max_bytes or self.settings.max_response_bytes, self.settings.max_response_bytes)
+        total = first.total_length
+        if total is not None and total <= len(first.body):
+            return first
+        if len(first.body) >= cap:
+            first.truncated = True
+            return first
+        encoded = first.headers.get("Content-Encoding", "identity").strip().lower()
+        start = len(first.body)
+        end = cap - 1 if total is None else min(total, cap) - 1
+        whole = encoded not in {"", "identity"}
+        try:
+            rest, _next, _via = await self._fetch_once(
+                url,
+                scope,
+                method="GET",
+                headers=headers,
+                body=None,
+                max_bytes=cap if whole else end - start + 1,
+                byte_range=None if whole else (start, end),
+                follow_refresh=False,
+                media_window=None,
+            )
+        except GateError:
+            first.truncated = True  # what came first is still the page's beginning: keep it
+            return first
+        if rest.status == 200:
+            return rest  # the server answered the whole document (or the plain GET did)
+        if rest.status != 206 or not _continues(rest, start):
+            first.truncated = True  # the rest could not be had: say the page is partial
+            return first
+        first.body += rest.body
+        first.truncated = rest.truncated or (total is not None and total > len(first.body))
+        return first
 
     async def _read_body(
         self, resp: aiohttp.ClientResponse, cap: int, scope: CheckScope
@@ -551,11 +637,44 @@ class Gate:
         if refusal not in scope.refusals:  # the resolver path has not recorded it yet
             scope.refusals.append(refusal)
         self._note_refusal(refusal.reason)
+        # The class of address only: naming the address would disclose what a host name
+        # resolves to inside our network (a Kubernetes ClusterIP, an internal DNS record).
         return Refused(
             refusal.reason,
-            f"The link leads to a {refusal.reason.replace('_', '-')} address "
-            f"({refusal.address}); the service does not connect to such addresses.",
+            f"The link leads to {refusal.describe()}; the service does not connect to such "
+            "addresses.",
         )
+
+
+def _origin(url: URL) -> tuple[str, str, int | None]:
+    """Scheme, host and port (the default one when implicit): what "same origin" compares."""
+    return (url.scheme.lower(), (url.host or "").lower().rstrip("."), url.port)
+
+
+async def _refresh_hop(url: URL, response: Response) -> tuple[str | None, str]:
+    """Where a `Refresh` header or a `<meta http-equiv=refresh>` sends a browser, if anywhere.
+
+    The header is read first and, when valid, the page's own refresh is ignored (HTML standard:
+    a document refreshes once). A refresh that reloads the same document is not a hop: the page
+    itself is what the victim sees. An unparsable URL means browsers stay on the page.
+    """
+    via = "refresh-header"
+    target = parse_refresh(response.headers.get("Refresh", ""))
+    if target is None and response.is_html and might_refresh(response.body):
+        via = "meta-refresh"
+        # Tokenizing is pure Python (tens of ms on a hostile page): not on the event loop.
+        target = await asyncio.to_thread(
+            meta_refresh, response.body, response.headers.get("Content-Type")
+        )
+    if not target:  # None (no refresh) or SAME_DOCUMENT
+        return None, via
+    try:
+        joined = url.join(URL(target))
+    except (ValueError, TypeError):
+        return None, via
+    if joined.with_fragment(None) == url.with_fragment(None):
+        return None, via
+    return target, via
 
 
 def _body_complete(resp: aiohttp.ClientResponse, raw_read: int) -> bool:
@@ -563,6 +682,12 @@ def _body_complete(resp: aiohttp.ClientResponse, raw_read: int) -> bool:
     if length.isdigit() and raw_read >= int(length):
         return True
     return resp.content.at_eof()
+
+
+def _continues(response: Response, start: int) -> bool:
+    """True when a 206 answer starts at byte `start` (Content-Range: bytes START-…/…)."""
+    match = re.match(r"\s*bytes\s+(\d+)-", response.headers.get("Content-Range", ""))
+    return match is not None and int(match.group(1)) == start
 
 
 def _is_media(content_type: str) -> bool:

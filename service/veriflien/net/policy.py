@@ -4,12 +4,17 @@ The URLs we fetch come from blackmailers, so every destination is treated as an 
 network (SSRF). The rule is decided on the address a socket is about to connect to — never on
 host-name text — and only globally routable unicast addresses pass.
 
-Python's `ipaddress` flags are not enough on their own (see shared facts, outbound-safety.md):
-`IPv4Address('100.64.0.1').is_private` is False, `is_global` is True for 224.0.0.1, 192.0.0.192,
-`::127.0.0.1`, `64:ff9b::a9fe:a9fe` and `2002:7f00:1::`, and `::ffff:127.0.0.1` is not
-`is_loopback`.
-So IPv6 forms that embed an IPv4 address are unwrapped first, then the explicit table below is
-applied, then `is_global` is required.
+The decision is an explicit table, not Python's `ipaddress` flags: `is_private` is False for
+100.64.0.1, `is_global` was True for 224.0.0.1, 192.0.0.192, `::127.0.0.1`, `::ffff:0:7f00:1`
+(SIIT), `5f00::1` and `3fff::1`, and those answers change between Python patch releases (security
+review, issue 13). So: IPv4 is judged on the IANA special-purpose registry below; IPv6 must be in
+2000::/3 (global unicast) and outside the IPv6 registry's non-global entries; the IPv6 forms that
+really reach an IPv4 host (IPv4-mapped, NAT64 well-known prefix, 6to4) are judged on that IPv4
+address; every other translation form (SIIT, IPv4-compatible, local-use NAT64, Teredo) is refused
+outright, whatever it embeds.
+
+A refusal names the class of address only ("loopback", "private"...), never the address: a
+refusal of a host name must not tell the caller what that name resolves to inside our network.
 """
 
 from __future__ import annotations
@@ -25,8 +30,8 @@ IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 # Refused ranges, with the reason reported to the user and in metrics. Order matters only for the
-# reason shown: the first match wins. Sources: RFC 6890 special-purpose registries, Stripe
-# smokescreen's deny list, Advocate's defaults.
+# reason shown: the first match wins. Sources: the IANA IPv4 and IPv6 Special-Purpose Address
+# Registries (RFC 6890 and later), Stripe smokescreen's deny list, Advocate's defaults.
 _DENY_TABLE: tuple[tuple[str, str], ...] = (
     ("0.0.0.0/8", "unspecified"),  # "this network" (RFC 791); 0.0.0.0 reaches localhost on Linux
     ("10.0.0.0/8", "private"),  # RFC 1918
@@ -46,8 +51,20 @@ _DENY_TABLE: tuple[tuple[str, str], ...] = (
     ("::/128", "unspecified"),
     ("::1/128", "loopback"),
     ("::/96", "reserved"),  # deprecated IPv4-compatible addresses (::127.0.0.1 is_global=True!)
-    ("100::/64", "reserved"),  # discard-only
+    # SIIT "IPv4-translated" addresses (RFC 2765, ::ffff:0:a.b.c.d): not IPv4-mapped, so the
+    # kernel routes them as IPv6, to whatever translator the network has. Never a web server.
+    ("::ffff:0:0:0/96", "reserved"),
+    # Local-use NAT64 (RFC 8215): the network's own translator, with a prefix length (/48 to
+    # /96) we cannot know, so the embedded IPv4 address cannot be read reliably: refuse it all.
+    ("64:ff9b:1::/48", "reserved"),
+    ("100::/64", "reserved"),  # discard-only (RFC 6666)
+    ("100:0:0:1::/64", "reserved"),  # dummy IPv6 prefix (RFC 9780)
+    # IETF protocol assignments: Teredo (2001::/32, embeds a server and a client address),
+    # benchmarking (2001:2::/48), ORCHID, AMT, AS112. None is a web server a link points to.
+    ("2001::/23", "reserved"),
     ("2001:db8::/32", "documentation"),
+    ("3fff::/20", "documentation"),  # RFC 9637 (is_global=True in Python 3.11!)
+    ("5f00::/16", "reserved"),  # SRv6 segment identifiers (RFC 9602)
     ("fc00::/7", "private"),  # unique local
     ("fe80::/10", "link_local"),
     ("fec0::/10", "reserved"),  # deprecated site-local
@@ -57,40 +74,56 @@ DENY_NETWORKS: tuple[tuple[IPNetwork, str], ...] = tuple(
     (ipaddress.ip_network(cidr), reason) for cidr, reason in _DENY_TABLE
 )
 
-_NAT64 = ipaddress.ip_network("64:ff9b::/96")  # RFC 6052 well-known prefix
-_NAT64_LOCAL = ipaddress.ip_network("64:ff9b:1::/48")  # RFC 8215 local-use translation
+#: IPv6 global unicast (RFC 4291 §2.4): every other IPv6 address is refused (below).
+_GLOBAL_UNICAST_V6 = ipaddress.ip_network("2000::/3")
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")  # RFC 6052 well-known prefix: public translators
+_SIXTOFOUR = ipaddress.ip_network("2002::/16")  # RFC 3056
+
+#: What each reason means, in the words a refusal shows: the class of address, never the address.
+REASON_PHRASES: dict[str, str] = {
+    "unspecified": 'an unspecified address ("this network")',
+    "loopback": "a loopback address (the server itself)",
+    "private": "an address on a private network",
+    "cgnat": "a shared (carrier-grade NAT) address",
+    "link_local": "a link-local address (where cloud metadata services live)",
+    "multicast": "a multicast address",
+    "reserved": "a reserved or special-purpose address",
+    "documentation": "an address reserved for documentation",
+    "own_address": "an address of the server running this service",
+    "not_an_address": "something that is not an IP address",
+}
 
 
 @dataclass(frozen=True, slots=True)
 class Refusal:
-    """Why an address was refused. `reason` is a stable code; `address` is for evidence only."""
+    """Why an address was refused: a stable reason code, and nothing else.
+
+    The address itself is deliberately not kept: whatever carries a Refusal (messages, findings,
+    logs, metrics) cannot disclose what a host name resolved to.
+    """
 
     reason: str
-    address: str
 
     def describe(self) -> str:
-        return f"{self.address} is a {self.reason.replace('_', '-')} address"
+        return REASON_PHRASES.get(self.reason, "an address the service does not connect to")
 
 
-def unwrap(address: IPAddress) -> IPAddress:
-    """The IPv4 address hidden inside an IPv6 form, or the address itself.
+def translated(address: IPAddress) -> ipaddress.IPv4Address | None:
+    """The IPv4 host an IPv6 address really reaches, for the forms that reach one; else None.
 
-    Covers IPv4-mapped (::ffff:a.b.c.d), NAT64 (64:ff9b::/96 and 64:ff9b:1::/48), 6to4
-    (2002::/16) and Teredo (2001::/32, where the client address is stored inverted).
+    IPv4-mapped (::ffff:a.b.c.d) is dialled as IPv4 by a dual-stack socket; the NAT64 well-known
+    prefix (64:ff9b::/96) and 6to4 (2002::/16) reach the embedded address through a translator
+    or relay. Other translation forms are refused outright by the table above.
     """
     if isinstance(address, ipaddress.IPv4Address):
-        return address
+        return None
     if address.ipv4_mapped is not None:
         return address.ipv4_mapped
-    if address in _NAT64 or address in _NAT64_LOCAL:
+    if address in _NAT64:
         return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
-    if address.sixtofour is not None:
+    if address in _SIXTOFOUR:
         return address.sixtofour
-    if address.teredo is not None:
-        # Teredo embeds both the server and the (obfuscated) client: refuse if either is bad.
-        server, client = address.teredo
-        return client if classify_plain(client) else server
-    return address
+    return None
 
 
 def classify_plain(address: IPAddress) -> str | None:
@@ -98,11 +131,15 @@ def classify_plain(address: IPAddress) -> str | None:
     for network, reason in DENY_NETWORKS:
         if address.version == network.version and address in network:
             return reason
-    if address.is_multicast:
-        return "multicast"
-    if not address.is_global:
+    if address.version == 6 and address not in _GLOBAL_UNICAST_V6:
         return "reserved"
     return None
+
+
+def classify(address: IPAddress) -> str | None:
+    """The refusal reason for an address, judging the IPv4 host that IPv6 forms reach."""
+    inner = translated(address)
+    return classify_plain(inner if inner is not None else address)
 
 
 class AddressPolicy:
@@ -125,22 +162,27 @@ class AddressPolicy:
         try:
             address = ipaddress.ip_address(host.split("%", 1)[0])  # drop an IPv6 zone id
         except ValueError:
-            return Refusal("not_an_address", host)
+            return Refusal("not_an_address")
         if self._allowed(address):
             return None
-        inner = unwrap(address)
-        if inner != address and self._allowed(inner):
-            return None
-        for candidate in (inner, address):  # name the embedded address first: more telling
-            reason = classify_plain(candidate)
-            if reason:
-                return Refusal(reason, str(address))
-        if address in self.local_addresses or inner in self.local_addresses:
-            return Refusal("own_address", str(address))
+        reason = classify(address)
+        if reason:
+            return Refusal(reason)
+        inner = translated(address)
+        if address in self.local_addresses or (inner is not None and inner in self.local_addresses):
+            return Refusal("own_address")
         return None
 
     def _allowed(self, address: IPAddress) -> bool:
-        return any(address.version == net.version and address in net for net in self.allow_networks)
+        """The lab allow-list matches the exact networks it names, and their IPv4-mapped form
+        (the same address to a dual-stack socket) — never 6to4, NAT64 or other translations,
+        which reach the address through a relay the lab never meant to open."""
+        mapped = address.ipv4_mapped if isinstance(address, ipaddress.IPv6Address) else None
+        return any(
+            (address.version == net.version and address in net)
+            or (mapped is not None and net.version == 4 and mapped in net)
+            for net in self.allow_networks
+        )
 
 
 def machine_addresses() -> set[IPAddress]:

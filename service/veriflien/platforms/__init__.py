@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -22,41 +22,46 @@ from types import MappingProxyType
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from veriflien.result import Finding, Strength, Verdict
+from veriflien.platforms.evidence import (
+    STRENGTHS,
+    SUPPORTS,
+    ConsentRules,
+    Rule,
+    StateRule,
+    host_set,
+    marker_found,
+    state_findings,
+)
+from veriflien.result import Finding
 
 __all__ = [
+    "EXAMPLE_STATES",
     "KINDS",
     "MARKER_KINDS",
     "Catalogue",
     "CatalogueError",
+    "Example",
     "OEmbedBodyRule",
     "OEmbedRule",
     "Platform",
     "ReportRoute",
+    "Rule",
+    "StateRule",
     "default_catalogue",
     "normalise_host",
 ]
 
 KINDS = frozenset({"video", "social", "file_sharing", "adult", "dating", "messaging", "shortener"})
-SUPPORTS = frozenset({"public", "private", "removed", "unknown", "possibly_public"})
-STRENGTHS = frozenset({"weak", "medium", "strong"})
 STATUSES = frozenset({"confirmed", "secondary", "unconfirmed"})
 SCOPES = frozenset({"content", "account"})
 MARKER_KINDS = frozenset(
     {"private", "removed", "processing", "login", "age_gate", "playable", "unlisted", "unplayable"}
 )
 
-# "possibly_public" has no verdict of its own: it exists to stop anyone reading it as "private".
-_SUPPORT_VERDICT = {
-    "public": Verdict.PUBLIC,
-    "private": Verdict.PRIVATE,
-    "removed": Verdict.REMOVED,
-    "unknown": Verdict.UNKNOWN,
-    # "Possibly public" (YouTube 401: embedding disabled) is weak PUBLIC evidence: never enough
-    # to call anything public, but it keeps a non-public verdict from reaching high confidence.
-    "possibly_public": Verdict.PUBLIC,
-}
-_STRENGTH = {"weak": Strength.WEAK, "medium": Strength.MEDIUM, "strong": Strength.STRONG}
+#: States a catalogue example may have had when it was checked (the verdict the engine must give).
+EXAMPLE_STATES = frozenset(
+    {"public", "unlisted", "private", "removed", "login_required", "no_video", "unknown"}
+)
 
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 _CODE = re.compile(r"^[a-z0-9_]+$")
@@ -80,8 +85,26 @@ _PLATFORM_KEYS = frozenset(
         "markers",
         "report",
         "stopncii_partner",
+        "page_status",
+        "states",
+        "consent",
+        "examples",
+        "ytdlp_args",
+        "api",
+        "state_aliases",
+        "state_containers",
     }
 )
+_STATE_KEYS = frozenset({"object", "fields", "texts", "keys", "document"}) | {
+    "supports",
+    "strength",
+    "code",
+    "detail",
+}
+_CONSENT_KEYS = frozenset({"hosts", "cookie"})
+_EXAMPLE_KEYS = frozenset({"url", "state", "checked", "source", "note"})
+_GENERIC_KEYS = frozenset({"page_status", "consent"})
+_GENERIC_CONSENT_KEYS = frozenset({"texts", "form_actions"})
 _OEMBED_KEYS = frozenset(
     {"endpoint", "canonical", "source", "status", "rules", "default", "body_rules"}
 )
@@ -117,21 +140,38 @@ class CatalogueError(ValueError):
 # ---------------------------------------------------------------------------------------------
 
 
+#: An oEmbed answer's meaning is a catalogue Rule like any other platform signal.
+OEmbedRule = Rule
+
+
 @dataclass(frozen=True, slots=True)
-class OEmbedRule:
-    """What one oEmbed answer means. `supports` uses the catalogue's words (see SUPPORTS)."""
+class Example:
+    """A link of the platform and the state it had when someone checked it (for `selftest`)."""
 
-    supports: str
-    strength: str
-    code: str
-    detail: str
+    url: str
+    state: str
+    checked: str  # YYYY-MM
+    source: str
+    note: str | None = None
 
-    def to_finding(self, probe: str = "oembed") -> Finding:
-        """The finding a probe records for this answer."""
-        strength = _STRENGTH[self.strength]
-        if self.supports == "possibly_public":
-            strength = Strength.WEAK
-        return Finding(probe, self.code, self.detail, _SUPPORT_VERDICT[self.supports], strength)
+
+@dataclass(frozen=True, slots=True)
+class Endpoint:
+    """A platform's public, anonymous data endpoint about one video (`[platform.api]`)."""
+
+    endpoint: str  # https, with {video_id}
+    rules: Mapping[int, Rule]
+    default: Rule | None
+    body_rules: tuple[OEmbedBodyRule, ...]
+    source: str | None = None
+    status: str | None = None
+
+    def rule(self, status: int, body: str = "") -> Rule | None:
+        """What an answer means: body rules first, then the status map, then the default."""
+        for body_rule in self.body_rules:
+            if body_rule.matches(status, body):
+                return body_rule.rule
+        return self.rules.get(status, self.default)
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,7 +183,7 @@ class OEmbedBodyRule:
     rule: OEmbedRule
 
     def matches(self, status: int, body: str) -> bool:
-        return status == self.status and _marker_found(self.contains, body)
+        return status == self.status and marker_found(self.contains, body)
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,6 +238,25 @@ class Platform:
     oembed_body_rules: tuple[OEmbedBodyRule, ...] = ()
     oembed_source: str | None = None
     oembed_status: str | None = None
+    # What the HTTP status of the platform's own content page means (others: the catalogue's
+    # [generic.page_status]); structured state objects; consent walls; self-test examples.
+    page_status: Mapping[int, Rule] = field(default_factory=lambda: MappingProxyType({}))
+    states: tuple[StateRule, ...] = ()
+    consent_hosts: tuple[str, ...] = ()
+    consent_cookie: str | None = None
+    examples: tuple[Example, ...] = ()
+    ytdlp_args: Mapping[str, Mapping[str, tuple[str, ...]]] = field(
+        default_factory=lambda: MappingProxyType({})
+    )
+    api: Endpoint | None = None
+    # Other names under which the platform serves a state object (YouTube's embed page calls its
+    # player status "previewPlayabilityStatus").
+    state_aliases: Mapping[str, tuple[str, ...]] = field(
+        default_factory=lambda: MappingProxyType({})
+    )
+    # Keys whose string value is a JSON document of the platform (YouTube's embed page:
+    # "embedded_player_response"), read for state objects when the page has none of its own.
+    state_containers: tuple[str, ...] = ()
 
     # -- host -----------------------------------------------------------------------------------
 
@@ -278,6 +337,23 @@ class Platform:
                 return body_rule.rule
         return self.oembed_rules.get(status, self.oembed_default)
 
+    def state_findings(self, document: str, probe: str) -> list[Finding]:
+        """What the platform's own state objects in `document` say (catalogue `states`)."""
+        if not self.states:
+            return []
+        return state_findings(
+            self.states, document, probe, self.state_aliases, self.state_containers
+        )
+
+    def api_url(self, url: str) -> str | None:
+        """The platform's data-API address for the video `url` points at, or None."""
+        if self.api is None or self.needs_resolution(url):
+            return None
+        video_id = self.video_id(url)
+        if not video_id:
+            return None
+        return self.api.endpoint.replace("{video_id}", quote(video_id, safe=""))
+
     # -- markers --------------------------------------------------------------------------------
 
     def marker_hits(self, kind: str, text: str) -> list[str]:
@@ -285,7 +361,7 @@ class Platform:
         if kind not in MARKER_KINDS:
             raise ValueError(f"unknown marker kind {kind!r}")
         folded = text.casefold()  # once per call: pages can be megabytes long
-        return [m for m in self.markers.get(kind, ()) if _marker_found(m, text, folded)]
+        return [m for m in self.markers.get(kind, ()) if marker_found(m, text, folded)]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -347,18 +423,6 @@ def _split(url: str) -> tuple[str, str] | None:
     if parts.query:
         target += "?" + parts.query
     return host, target
-
-
-def _marker_found(marker: str, text: str, folded: str | None = None) -> bool:
-    # Same semantics as probes/page_analysis.py: casefolded substring, or re.IGNORECASE regex.
-    if marker.startswith("re:"):
-        return _compiled(marker[3:]).search(text) is not None
-    return marker.casefold() in (text.casefold() if folded is None else folded)
-
-
-@lru_cache(maxsize=1024)
-def _compiled(regex: str) -> re.Pattern[str]:
-    return re.compile(regex, re.IGNORECASE)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -446,12 +510,13 @@ def _host_specs(reader: _Reader, field: str, values: Iterable[str]) -> tuple[str
     return tuple(specs)
 
 
-def _rule(reader: _Reader, field: str, raw: Any) -> OEmbedRule:
+def _rule(reader: _Reader, field: str, raw: Any, *, extra: frozenset[str] = frozenset()) -> Rule:
+    """{supports, strength, code, detail}: what one platform signal means."""
     if not isinstance(raw, Mapping):
         raise reader.fail(field, "must be a table {supports, strength, code, detail}")
     sub = _Reader(reader.entry, raw, reader.prefix + field + ".")
-    sub.only(_RULE_KEYS)
-    rule = OEmbedRule(
+    sub.only(_RULE_KEYS | extra)
+    rule = Rule(
         supports=sub.choice("supports", SUPPORTS),  # type: ignore[arg-type]
         strength=sub.choice("strength", STRENGTHS),  # type: ignore[arg-type]
         code=sub.text("code"),  # type: ignore[arg-type]
@@ -459,40 +524,218 @@ def _rule(reader: _Reader, field: str, raw: Any) -> OEmbedRule:
     )
     if not _CODE.match(rule.code):
         raise sub.fail("code", "must be snake_case")
-    # Facts file: oEmbed is a first signal, never proof; a wrong "private" is our worst defect.
-    if rule.supports == "private" and rule.strength == "strong":
-        raise sub.fail("strength", "an oEmbed answer can never be strong evidence of private")
     return rule
 
 
-def _oembed(reader: _Reader, raw: Any) -> dict[str, Any]:
+def _oembed_rule(reader: _Reader, field: str, raw: Any) -> Rule:
+    rule = _rule(reader, field, raw)
+    _not_forcing_unknown(reader, field, rule)
+    # Facts file: oEmbed is a first signal, never proof; a wrong "private" is our worst defect.
+    if rule.supports == "private" and rule.strength == "strong":
+        raise reader.fail(
+            field + ".strength", "an oEmbed answer can never be strong evidence of private"
+        )
+    return rule
+
+
+def _status_rules(reader: _Reader, field: str, raw: Any) -> Mapping[int, Rule]:
+    if raw is None:
+        return MappingProxyType({})
     if not isinstance(raw, Mapping):
-        raise reader.fail("oembed", "must be a table")
-    sub = _Reader(reader.entry, raw, "oembed.")
+        raise reader.fail(field, "must be a table of HTTP status = rule")
+    rules: dict[int, Rule] = {}
+    for key, value in raw.items():
+        if not str(key).isdigit() or not 100 <= int(key) <= 599:
+            raise reader.fail(f"{field}.{key}", "must be an HTTP status code")
+        rules[int(key)] = _rule(reader, f"{field}.{key}", value)
+        _not_forcing_unknown(reader, f"{field}.{key}", rules[int(key)])
+    return MappingProxyType(rules)
+
+
+def _not_forcing_unknown(reader: _Reader, field: str, rule: Rule) -> None:
+    # "unknown" + "strong" overrules every other signal (the platform says only some viewers may
+    # watch): only the platform's own state data may say that, never a bare HTTP status.
+    if rule.supports == "unknown" and rule.strength == "strong":
+        raise reader.fail(field + ".strength", "only a state rule or marker may be strong unknown")
+
+
+def _key_path(reader: _Reader, field: str, value: str) -> tuple[str, ...]:
+    parts = tuple(value.split("."))
+    if not all(re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", p) for p in parts):
+        raise reader.fail(field, f"bad key path {value!r}")
+    return parts
+
+
+def _states(reader: _Reader, raw: Any) -> tuple[StateRule, ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        raise reader.fail("states", "must be a list of [[platform.states]] tables")
+    rules: list[StateRule] = []
+    for index, item in enumerate(raw):
+        field = f"states[{index}]"
+        if not isinstance(item, Mapping):
+            raise reader.fail(field, "must be a table")
+        sub = _Reader(reader.entry, item, field + ".")
+        sub.only(_STATE_KEYS)
+        key = sub.text("object")
+        assert key is not None
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.-]{0,63}", key):
+            raise sub.fail("object", "must be a JSON key name")
+        fields_raw = item.get("fields", {})
+        if not isinstance(fields_raw, Mapping):
+            raise sub.fail("fields", "must be a table of field = [values]")
+        fields: dict[str, tuple[str, ...]] = {}
+        for name, values in fields_raw.items():
+            if (
+                not isinstance(values, list)
+                or not all(isinstance(v, str) and v for v in values)
+                or not values
+            ):
+                raise sub.fail(f"fields.{name}", "must be a non-empty list of strings")
+            fields[str(name)] = tuple(values)
+        texts = tuple(t.casefold() for t in sub.strings("texts"))
+        for text in texts:
+            if len(text) < 5:
+                raise sub.fail("texts", f"{text!r} is too short to be specific")
+        keys = tuple(_key_path(sub, "keys", k) for k in sub.strings("keys"))
+        document = sub.strings("document")
+        for marker in document:
+            if marker.startswith("re:"):
+                _regex(sub, "document", marker[3:], re.IGNORECASE)
+        if not (fields or texts or keys or document):
+            # A rule with no condition matches every object: always a mistake.
+            raise sub.fail("fields", "a state rule needs at least one condition")
+        rule_raw = {k: v for k, v in item.items() if k in _RULE_KEYS}
+        rules.append(
+            StateRule(
+                object=key,
+                rule=_rule(reader, field, rule_raw),
+                fields=MappingProxyType(fields),
+                texts=texts,
+                keys=keys,
+                document=document,
+            )
+        )
+    return tuple(rules)
+
+
+def _consent(reader: _Reader, raw: Any) -> tuple[tuple[str, ...], str | None]:
+    if raw is None:
+        return (), None
+    if not isinstance(raw, Mapping):
+        raise reader.fail("consent", "must be a table {hosts, cookie}")
+    sub = _Reader(reader.entry, raw, "consent.")
+    sub.only(_CONSENT_KEYS)
+    hosts = _host_specs(sub, "hosts", sub.strings("hosts"))
+    cookie = sub.text("cookie", required=False)
+    if cookie is not None and not re.fullmatch(
+        r"[A-Za-z0-9_]{1,32}=[A-Za-z0-9_.+/=-]{1,64}", cookie
+    ):
+        raise sub.fail("cookie", "must be one NAME=VALUE pair (a consent choice, nothing else)")
+    return tuple(h.removeprefix("*.") for h in hosts), cookie
+
+
+def _examples(reader: _Reader, raw: Any, platform_hosts: tuple[str, ...]) -> tuple[Example, ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        raise reader.fail("examples", "must be a list of [[platform.examples]] tables")
+    examples: list[Example] = []
+    for index, item in enumerate(raw):
+        field = f"examples[{index}]"
+        if not isinstance(item, Mapping):
+            raise reader.fail(field, "must be a table")
+        sub = _Reader(reader.entry, item, field + ".")
+        sub.only(_EXAMPLE_KEYS)
+        url = _https_url(sub, "url", sub.text("url"))  # type: ignore[arg-type]
+        parts = _split(url)
+        if parts is None or not _host_in(parts[0], platform_hosts):
+            raise sub.fail("url", "must be a link on one of the entry's hosts")
+        checked = sub.text("checked")
+        assert checked is not None
+        if not re.fullmatch(r"\d{4}-\d{2}(?:-\d{2})?", checked):
+            raise sub.fail("checked", "must be YYYY-MM or YYYY-MM-DD")
+        examples.append(
+            Example(
+                url=url,
+                state=sub.choice("state", EXAMPLE_STATES),  # type: ignore[arg-type]
+                checked=checked,
+                source=sub.text("source"),  # type: ignore[arg-type]
+                note=sub.text("note", required=False),
+            )
+        )
+    return tuple(examples)
+
+
+def _json_keys(reader: _Reader, field: str) -> tuple[str, ...]:
+    keys = reader.strings(field)
+    for key in keys:
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.-]{0,63}", key):
+            raise reader.fail(field, f"{key!r} is not a JSON key name")
+    return keys
+
+
+def _state_aliases(reader: _Reader, raw: Any) -> Mapping[str, tuple[str, ...]]:
+    if raw is None:
+        return MappingProxyType({})
+    if not isinstance(raw, Mapping):
+        raise reader.fail("state_aliases", "must be a table {object = [other names]}")
+    sub = _Reader(reader.entry, raw, "state_aliases.")
+    out = {}
+    for name in raw:
+        names = sub.strings(name)
+        for alias in (name, *names):
+            if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.-]{0,63}", alias):
+                raise sub.fail(name, f"{alias!r} is not a JSON key name")
+        out[str(name)] = names
+    return MappingProxyType(out)
+
+
+def _ytdlp_args(reader: _Reader, raw: Any) -> Mapping[str, Mapping[str, tuple[str, ...]]]:
+    """yt-dlp extractor arguments, e.g. {youtube = {player_skip = ["webpage"]}}."""
+    if raw is None:
+        return MappingProxyType({})
+    if not isinstance(raw, Mapping):
+        raise reader.fail("ytdlp_args", "must be a table {extractor = {arg = [values]}}")
+    out: dict[str, Mapping[str, tuple[str, ...]]] = {}
+    for ie, args in raw.items():
+        if not isinstance(args, Mapping):
+            raise reader.fail(f"ytdlp_args.{ie}", "must be a table {arg = [values]}")
+        sub = _Reader(reader.entry, args, f"ytdlp_args.{ie}.")
+        out[str(ie).lower()] = MappingProxyType({str(k): sub.strings(k) for k in args})
+    return MappingProxyType(out)
+
+
+def _oembed(
+    reader: _Reader, raw: Any, table: str = "oembed", placeholder: str = "{url}"
+) -> dict[str, Any]:
+    if not isinstance(raw, Mapping):
+        raise reader.fail(table, "must be a table")
+    sub = _Reader(reader.entry, raw, table + ".")
     sub.only(_OEMBED_KEYS)
     endpoint = _https_url(sub, "endpoint", sub.text("endpoint"))  # type: ignore[arg-type]
-    if endpoint.count("{url}") != 1:
-        raise sub.fail("endpoint", "must contain {url} exactly once")
+    if endpoint.count(placeholder) != 1:
+        raise sub.fail("endpoint", f"must contain {placeholder} exactly once")
     canonical = sub.text("canonical", required=False)
     if canonical is not None:
         _https_url(sub, "canonical", canonical)
         if "{video_id}" not in canonical:
             raise sub.fail("canonical", "must contain {video_id}")
-    rules_raw = raw.get("rules", {})
-    if not isinstance(rules_raw, Mapping):
-        raise sub.fail("rules", "must be a table of HTTP status = rule")
-    rules: dict[int, OEmbedRule] = {}
-    for key, value in rules_raw.items():
-        if not str(key).isdigit() or not 100 <= int(key) <= 599:
-            raise sub.fail(f"rules.{key}", "must be an HTTP status code")
-        rules[int(key)] = _rule(sub, f"rules.{key}", value)
-    default = None if raw.get("default") is None else _rule(sub, "default", raw["default"])
+    rules = _status_rules(sub, "rules", raw.get("rules", {}))
+    for status, rule in rules.items():
+        if rule.supports == "private" and rule.strength == "strong":
+            raise sub.fail(
+                f"rules.{status}.strength",
+                "a platform's public endpoint can never be strong evidence of private",
+            )
+    default = None if raw.get("default") is None else _oembed_rule(sub, "default", raw["default"])
     body_rules: list[OEmbedBodyRule] = []
     for index, item in enumerate(raw.get("body_rules", [])):
         field = f"body_rules[{index}]"
         if not isinstance(item, Mapping):
             raise sub.fail(field, "must be a table")
-        item_reader = _Reader(reader.entry, item, f"oembed.{field}.")
+        item_reader = _Reader(reader.entry, item, f"{table}.{field}.")
         item_reader.only(_RULE_KEYS | {"status", "contains"})
         status = item.get("status")
         if not isinstance(status, int) or not 100 <= status <= 599:
@@ -502,13 +745,13 @@ def _oembed(reader: _Reader, raw: Any) -> dict[str, Any]:
         if contains.startswith("re:"):
             _regex(item_reader, "contains", contains[3:], re.IGNORECASE)
         rule_raw = {k: v for k, v in item.items() if k in _RULE_KEYS}
-        body_rules.append(OEmbedBodyRule(status, contains, _rule(sub, field, rule_raw)))
+        body_rules.append(OEmbedBodyRule(status, contains, _oembed_rule(sub, field, rule_raw)))
     source = sub.text("source", required=False)
     status_text = sub.choice("status", STATUSES, required=False)
     return {
         "oembed_endpoint": endpoint,
         "oembed_canonical": canonical,
-        "oembed_rules": MappingProxyType(rules),
+        "oembed_rules": rules,
         "oembed_default": default,
         "oembed_body_rules": tuple(body_rules),
         "oembed_source": source,
@@ -638,6 +881,20 @@ def _platform(raw: Any, index: int) -> Platform:
     report = tuple(_route(reader, i, item) for i, item in enumerate(report_raw))
     if kind != "shortener" and not report:
         raise reader.fail("report", "every platform needs at least one report route")
+    consent_hosts, consent_cookie = _consent(reader, raw.get("consent"))
+    api = None
+    if raw.get("api") is not None:
+        parsed = _oembed(reader, raw["api"], table="api", placeholder="{video_id}")
+        if parsed["oembed_canonical"] is not None:
+            raise reader.fail("api.canonical", "unknown field")
+        api = Endpoint(
+            endpoint=parsed["oembed_endpoint"],
+            rules=parsed["oembed_rules"],
+            default=parsed["oembed_default"],
+            body_rules=parsed["oembed_body_rules"],
+            source=parsed["oembed_source"],
+            status=parsed["oembed_status"],
+        )
     return Platform(
         id=platform_id,
         name=reader.text("name"),  # type: ignore[arg-type]
@@ -658,7 +915,42 @@ def _platform(raw: Any, index: int) -> Platform:
         oembed_body_rules=oembed.get("oembed_body_rules", ()),
         oembed_source=oembed.get("oembed_source"),
         oembed_status=oembed.get("oembed_status"),
+        page_status=_status_rules(reader, "page_status", raw.get("page_status")),
+        states=_states(reader, raw.get("states")),
+        consent_hosts=consent_hosts,
+        consent_cookie=consent_cookie,
+        examples=_examples(reader, raw.get("examples"), hosts),
+        ytdlp_args=_ytdlp_args(reader, raw.get("ytdlp_args")),
+        api=api,
+        state_aliases=_state_aliases(reader, raw.get("state_aliases")),
+        state_containers=_json_keys(reader, "state_containers"),
     )
+
+
+def _generic(
+    where: str, raw: Any
+) -> tuple[Mapping[int, Rule], tuple[str, ...], tuple[re.Pattern[str], ...]]:
+    """The [generic] table: what applies to every site (page statuses, consent-wall patterns)."""
+    if raw is None:
+        return MappingProxyType({}), (), ()
+    if not isinstance(raw, Mapping):
+        raise CatalogueError("generic", "generic", "must be a table")
+    reader = _Reader("generic", raw)
+    reader.only(_GENERIC_KEYS)
+    page_status = _status_rules(reader, "page_status", raw.get("page_status"))
+    consent = raw.get("consent", {})
+    if not isinstance(consent, Mapping):
+        raise reader.fail("consent", "must be a table {texts, form_actions}")
+    sub = _Reader("generic", consent, "consent.")
+    sub.only(_GENERIC_CONSENT_KEYS)
+    texts = tuple(t.casefold() for t in sub.strings("texts"))
+    for text in texts:
+        if len(text) < 8:
+            raise sub.fail("texts", f"{text!r} is too short to be specific")
+    actions = tuple(
+        _regex(sub, "form_actions", a, re.IGNORECASE) for a in sub.strings("form_actions")
+    )
+    return page_status, texts, actions
 
 
 def _overlaps(a: str, b: str) -> bool:
@@ -694,10 +986,39 @@ def _check_unique(platforms: Iterable[Platform]) -> None:
 class Catalogue:
     """All platforms, validated. Build it with `Catalogue.load()`; it never changes afterwards."""
 
-    def __init__(self, platforms: Iterable[Platform]) -> None:
+    def __init__(
+        self,
+        platforms: Iterable[Platform],
+        *,
+        page_status: Mapping[int, Rule] | None = None,
+        consent_texts: tuple[str, ...] = (),
+        consent_actions: tuple[re.Pattern[str], ...] = (),
+    ) -> None:
         self.platforms: tuple[Platform, ...] = tuple(platforms)
         _check_unique(self.platforms)
         self._by_id = {p.id: p for p in self.platforms}
+        #: What a content page's HTTP status means on sites without rules of their own.
+        self.page_status: Mapping[int, Rule] = MappingProxyType(dict(page_status or {}))
+        self.consent = ConsentRules(
+            hosts=host_set(h for p in self.platforms for h in p.consent_hosts),
+            texts=consent_texts,
+            form_actions=consent_actions,
+        )
+
+    def page_status_rule(self, platform: Platform | None, status: int) -> Rule | None:
+        """What `status` on a content page means: the platform's own rule, else the generic one."""
+        if platform is not None and status in platform.page_status:
+            return platform.page_status[status]
+        return self.page_status.get(status)
+
+    def consent_cookies(self) -> dict[str, str]:
+        """Host -> the Cookie header that answers a platform's consent wall without tracking."""
+        return {
+            host.removeprefix("*."): p.consent_cookie
+            for p in self.platforms
+            if p.consent_cookie
+            for host in p.hosts
+        }
 
     @classmethod
     def load(cls, path: str | Path | None = None) -> Catalogue:
@@ -712,13 +1033,19 @@ class Catalogue:
             doc = tomllib.loads(data.decode("utf-8"))
         except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
             raise CatalogueError(where, "file", f"not valid TOML ({exc})") from None
-        unknown = set(doc) - {"platform"}
+        unknown = set(doc) - {"platform", "generic"}
         if unknown:
             raise CatalogueError(where, sorted(unknown)[0], "unknown top-level table")
         entries = doc.get("platform")
         if not isinstance(entries, list) or not entries:
             raise CatalogueError(where, "platform", "no [[platform]] entries")
-        return cls(_platform(raw, index) for index, raw in enumerate(entries))
+        page_status, consent_texts, consent_actions = _generic(where, doc.get("generic"))
+        return cls(
+            (_platform(raw, index) for index, raw in enumerate(entries)),
+            page_status=page_status,
+            consent_texts=consent_texts,
+            consent_actions=consent_actions,
+        )
 
     def get(self, platform_id: str) -> Platform | None:
         return self._by_id.get(platform_id)

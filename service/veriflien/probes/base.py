@@ -47,6 +47,7 @@ class CheckContext:
     page_analysis: PageAnalysis | None = None
     media: MediaInfo | None = None
     failure: GateError | None = None  # set when the link itself could not be fetched
+    consent_wall: str | None = None  # why the page is a consent wall (it hides the content)
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property

@@ -82,6 +82,7 @@ class EmbedProbe(Probe):
             response.url,
             platform.markers if owns else None,  # type: ignore[attr-defined]
             claimed_platform_allowed=owns,
+            content_type=response.headers.get("Content-Type"),
         )
         # Only the platform's own markers speak for the embedded video; the player page's lack
         # of <video> tags (players are built by script) says nothing.

@@ -15,6 +15,7 @@ from veriflien.containers import (
     probe_dash,
     probe_hls,
     probe_mp4,
+    probe_ogg,
     probe_webm,
     sniff,
 )
@@ -25,6 +26,7 @@ from veriflien.result import Strength, Verdict
 
 PLAYLIST_MAX_BYTES = 512 * 1024  # ~13,000 HLS segments: hours of video
 MAX_TARGETS = 2
+_READERS = {"mp4": probe_mp4, "webm": probe_webm, "ogg": probe_ogg}
 
 
 class GateRangeReader:
@@ -39,10 +41,13 @@ class GateRangeReader:
         self.total = first.total_length
         if first.status == 200 and not first.truncated:
             self.total = len(first.body)  # the whole file came at once
-        # The first window may come from a plain GET (the link itself): a 200 then says nothing
-        # about range support, so one range request is tried; only a 200 answer to it rules out
+        # A 200 to a request that asked for a range rules out seeking. The first window may also
+        # come from a plain GET (a platform's page, a test harness): a 200 then says nothing about
+        # range support, so one range request is tried; only a 200 answer to it rules out
         # seeking (the body is capped at the requested length either way).
         self._ranges_ok: bool | None = True if first.status == 206 else None
+        if first.status == 200 and first.requested_range is not None:
+            self._ranges_ok = False
 
     async def read(self, start: int, length: int) -> bytes:
         if self.total is not None:
@@ -191,7 +196,7 @@ class MediaProbe(Probe):
         kind = sniff(first.body[:1024], first.content_type, first.url)
         if kind in {"hls", "dash"}:
             body = first.body
-            if first.truncated or first.status == 206:
+            if first.truncated or (first.total_length or 0) > len(first.body):
                 try:
                     full = await ctx.gate.fetch(
                         first.url,
@@ -220,9 +225,9 @@ class MediaProbe(Probe):
                     Strength.MEDIUM,
                 )
             return result
-        if kind in {"mp4", "webm"}:
+        if kind in _READERS:
             reader = GateRangeReader(ctx, first.url, first, budget)
-            result = await (probe_mp4 if kind == "mp4" else probe_webm)(reader)
+            result = await _READERS[kind](reader)
             result.media.bytes_read = reader.bytes_read
             return result
         ctx.add(

@@ -8,7 +8,10 @@ verdict rules require a second probe or a strong finding).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from veriflien.net import GateError
+from veriflien.platforms import Platform, Rule
 from veriflien.probes.base import CheckContext, Probe
 from veriflien.result import Finding
 
@@ -16,12 +19,23 @@ OEMBED_MAX_BYTES = 64 * 1024
 
 
 async def oembed_findings(
-    ctx: CheckContext, platform: object, url: str, probe: str
+    ctx: CheckContext, platform: Platform, url: str, probe: str
 ) -> list[Finding]:
     """Ask `platform`'s oEmbed endpoint about `url`; the findings its answer supports."""
-    endpoint = platform.oembed_url(url)  # type: ignore[attr-defined]
+    endpoint = platform.oembed_url(url)
     if endpoint is None:
         return []
+    return await endpoint_findings(ctx, endpoint, platform.oembed_rule, probe, "oEmbed service")
+
+
+async def endpoint_findings(
+    ctx: CheckContext,
+    endpoint: str,
+    rule_of: Callable[[int, str], Rule | None],
+    probe: str,
+    label: str,
+) -> list[Finding]:
+    """Ask one of a platform's public endpoints; the findings its answer supports."""
     try:
         response = await ctx.gate.fetch(
             endpoint,
@@ -34,17 +48,17 @@ async def oembed_findings(
         return [
             Finding(
                 probe,
-                "oembed_unreachable",
-                f"The platform's oEmbed service could not be asked ({exc.reason}).",
+                f"{probe}_unreachable",
+                f"The platform's {label} could not be asked ({exc.reason}).",
             )
         ]
-    rule = platform.oembed_rule(response.status, response.text())  # type: ignore[attr-defined]
+    rule = rule_of(response.status, response.text())
     if rule is None:
         return [
             Finding(
                 probe,
-                f"oembed_http_{response.status}",
-                f"The oEmbed service answered {response.status}; no meaning is known for "
+                f"{probe}_http_{response.status}",
+                f"The platform's {label} answered {response.status}; no meaning is known for "
                 "it, so it is not used as evidence.",
             )
         ]
@@ -63,4 +77,5 @@ class OEmbedProbe(Probe):
         )
 
     async def run(self, ctx: CheckContext) -> None:
+        assert ctx.platform is not None
         ctx.findings.extend(await oembed_findings(ctx, ctx.platform, ctx.final_url, self.name))

@@ -18,12 +18,11 @@ Rules this module keeps:
 
 from __future__ import annotations
 
-import codecs
 import hashlib
 import json
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urljoin, urlsplit
@@ -39,6 +38,7 @@ from bs4.element import (
     Tag,
 )
 
+from veriflien.net.encoding import decode_html
 from veriflien.result import Finding, Strength, Verdict
 
 PROBE = "page"
@@ -184,9 +184,6 @@ def _looks_like_media(url: str, mime: str | None = None) -> bool:
 # Decoding
 # ---------------------------------------------------------------------------------------------
 
-_META_CHARSET = re.compile(
-    rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([a-zA-Z0-9_.:-]{1,40})""", re.I
-)
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 
 
@@ -205,54 +202,8 @@ def _decode(html: bytes | str | Any, max_bytes: int) -> tuple[str, bool]:
         return "", False
     truncated = len(html) > max_bytes
     data = html[:max_bytes]
-    encoding = "utf-8"
-    for bom, name in (
-        (codecs.BOM_UTF8, "utf-8-sig"),
-        (codecs.BOM_UTF16_LE, "utf-16"),
-        (codecs.BOM_UTF16_BE, "utf-16"),
-    ):
-        if data.startswith(bom):
-            encoding = name
-            break
-    else:
-        match = _META_CHARSET.search(data[:4096])
-        if match:
-            declared = match.group(1).decode("ascii", "ignore").lower()
-            try:
-                encoding = codecs.lookup(declared).name
-            except LookupError:
-                encoding = "utf-8"
-            # A page declaring UTF-16 in an ASCII meta tag is lying; UTF-8 is the safe reading.
-            if encoding.startswith("utf-16") or encoding.startswith("utf-32"):
-                encoding = "utf-8"
-            # Browsers read Latin-1 and ASCII declarations as Windows-1252 (WHATWG Encoding).
-            if encoding in ("latin-1", "iso8859-1", "ascii"):
-                encoding = "cp1252"
-    if encoding in ("utf-8", "utf-8-sig"):
-        return _decode_utf8(data), truncated
-    try:
-        # An incremental decoder tolerates a character cut in half by the truncation.
-        decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
-        return decoder.decode(data, final=False), truncated
-    except (UnicodeDecodeError, LookupError):
-        return data.decode("latin-1"), truncated  # maps every byte: never fails
-
-
-def _decode_utf8(data: bytes) -> str:
-    try:
-        return codecs.getincrementaldecoder("utf-8-sig")().decode(data, final=False)
-    except UnicodeDecodeError:
-        pass
-    # A few bad bytes in a UTF-8 page must not turn every accent into mojibake (French markers
-    # would stop matching); a page where most high bytes are invalid UTF-8 is a legacy page.
-    text = data.decode("utf-8-sig", "replace")
-    high_bytes = len(data) - len(data.translate(None, bytes(range(128))))
-    if text.count("\ufffd") <= max(2, high_bytes // 20):
-        return text
-    try:
-        return data.decode("cp1252")
-    except UnicodeDecodeError:
-        return text
+    # As browsers do (WHATWG labels only, <meta> prescan, UTF-8 sniff): see net/encoding.py.
+    return decode_html(data), truncated
 
 
 def _looks_binary(text: str) -> bool:
@@ -755,14 +706,17 @@ def analyse_page(
     *,
     max_bytes: int = 2_000_000,
     claimed_platform_allowed: bool = False,
+    same_owner: Callable[[str], bool] | None = None,
 ) -> PageAnalysis:
     """Analyse page bytes already fetched by the gate. Never raises.
 
     `claimed_platform_allowed`: the lead sets it when the page is served by the real host of the
     platform it names (then a login form naming that platform is just its login page).
+    `same_owner(host)`: True when `host` belongs to the same platform as the page (x.com and
+    twitter.com): a platform's own redirect scripts between its own hosts are never a trap.
     """
     try:
-        return _analyse(html, base_url, markers, max_bytes, claimed_platform_allowed)
+        return _analyse(html, base_url, markers, max_bytes, claimed_platform_allowed, same_owner)
     except Exception:  # last resort: the probe must answer "unknown", never crash
         return PageAnalysis(
             findings=[
@@ -777,6 +731,7 @@ def _analyse(
     markers: Mapping[str, Sequence[str]] | None,
     max_bytes: int,
     claimed_platform_allowed: bool,
+    same_owner: Callable[[str], bool] | None = None,
 ) -> PageAnalysis:
     out = _Builder()
     base_url = base_url if isinstance(base_url, str) else ""
@@ -938,7 +893,7 @@ def _analyse(
     phishing = _phishing(out, scan, metas, visible, claimed_platform_allowed)
     trap |= phishing
     trap |= _payment_demand(out, visible + " " + " ".join(scan.attribute_text))
-    trap |= _obfuscated_redirect(out, scan, base_host)
+    trap |= _obfuscated_redirect(out, scan, base_host, same_owner)
 
     has_video = bool(video_codes) or bool(marker_kinds & _VIDEO_MARKER_KINDS)
 
@@ -1197,12 +1152,19 @@ def _payment_demand(out: _Builder, text: str) -> bool:
     return False
 
 
-def _obfuscated_redirect(out: _Builder, scan: _Scan, base_host: str) -> bool:
+def _obfuscated_redirect(
+    out: _Builder, scan: _Scan, base_host: str, same_owner: Callable[[str], bool] | None
+) -> bool:
     for script in scan.scripts[:200]:
         head = script[:200_000]
         for match in _JS_NAVIGATE.finditer(head):
             target = _host(match.group(2)) if "//" in match.group(2) else None
-            if target and base_host and not _same_site(target, base_host):
+            if (
+                target
+                and base_host
+                and not _same_site(target, base_host)
+                and not (same_owner is not None and same_owner(target))
+            ):
                 out.add(
                     "obfuscated_redirect",
                     f"A script on the page sends the visitor to another site (host {target}).",

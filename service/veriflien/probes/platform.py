@@ -3,6 +3,11 @@
 Recognition uses the address the link finally led to (shorteners are resolved by the fetch probe,
 through the gate); when that page belongs to no known platform, the link as given is tried too,
 so a platform that redirects anonymous viewers to a login host is still named.
+
+Once the platform is known, this probe also says what the page's HTTP status means there (the
+catalogue's `page_status`, else its generic rules: YouTube answers 200 for removed videos, Vimeo
+answers 404 for videos hidden from its site, so one table cannot fit every site) and whether the
+link landed on a consent wall (a host that only serves consent pages).
 """
 
 from __future__ import annotations
@@ -20,6 +25,30 @@ class PlatformProbe(Probe):
         return ctx.failure is None and ctx.catalogue is not None
 
     async def run(self, ctx: CheckContext) -> None:
+        self._recognise(ctx)
+        self._page_status(ctx)
+        host = (URL(ctx.final_url).host or "").lower()
+        if host in ctx.catalogue.consent.hosts:
+            ctx.consent_wall = "host"
+            ctx.add(
+                self.name,
+                "consent_wall",
+                "The platform showed a consent (cookie) page instead of the content, so nothing "
+                "about the video could be seen.",
+            )
+
+    def _page_status(self, ctx: CheckContext) -> None:
+        page = ctx.page
+        # 403, 429 and 5xx mean the same everywhere and were noted by the fetch probe.
+        if page is None or page.status < 400 or page.status in (403, 429) or page.status >= 500:
+            return
+        rule = ctx.catalogue.page_status_rule(ctx.platform, page.status)
+        if rule is not None:
+            ctx.findings.append(rule.to_finding(self.name))
+        else:
+            ctx.add(self.name, f"http_{page.status}", f"The site answered {page.status}.")
+
+    def _recognise(self, ctx: CheckContext) -> None:
         catalogue = ctx.catalogue
         final = ctx.final_url
         platform = catalogue.match(final)

@@ -16,6 +16,8 @@ never make this service reach an address the gate refuses, so here yt-dlp is onl
   (which would crawl any page for embedded media) is refused even if listed;
 * no cookies file, no browser cookies, no cache, no plugins, no JS runtime, no remote components,
   no netrc, no processing of formats, nothing downloaded;
+* no program is ever started from yt-dlp's code (PhantomJS, JS runtimes, ffmpeg, a shell): the
+  audit hook of net/processes.py refuses it, and the finding `ytdlp_program_refused` says so;
 * yt-dlp's messages go to an in-memory logger that never writes anywhere: warnings are kept
   (yt-dlp reports "Private video" as a warning when `ignore_no_formats_error` is on) and mapped
   to findings with any URL stripped out.
@@ -47,6 +49,7 @@ from yt_dlp.networking.common import Request, RequestDirector, RequestHandler, R
 from yt_dlp.networking.exceptions import HTTPError, RequestError, TransportError
 from yt_dlp.utils import DownloadError, ExtractorError, GeoRestrictedError
 
+from veriflien.net import processes
 from veriflien.result import Finding, Strength, Verdict
 
 PROBE = "ytdlp"
@@ -62,6 +65,9 @@ MAX_KEPT_MESSAGES = 32
 # must not run whatever happens to sit there (it could open its own sockets). This is
 # process-wide on purpose: yt-dlp reads it once, when the first YoutubeDL is built.
 yt_dlp.globals.plugin_dirs.value = []
+# yt-dlp starts programs of its own (PhantomJS, JS runtimes, ffmpeg): none may ever start here,
+# whatever option or extractor asks for one (net/processes.py).
+processes.install()
 
 
 # --------------------------------------------------------------------------------------------
@@ -274,8 +280,21 @@ class _SilentLogger:
             self.messages.append(str(msg))
 
 
-def _params(logger: _SilentLogger, timeout: float) -> dict[str, Any]:
+#: Extractor arguments, as the catalogue gives them: {"youtube": {"player_skip": ("webpage",)}}.
+ExtractorArgs = Mapping[str, Mapping[str, Sequence[str]]]
+
+
+def _params(
+    logger: _SilentLogger, timeout: float, extractor_args: ExtractorArgs | None = None
+) -> dict[str, Any]:
     return {
+        # One attempt per request: the check's deadline, not yt-dlp's retry loop, bounds the time
+        # spent, and a retried 404 says nothing new.
+        "extractor_retries": 0,
+        "extractor_args": {
+            ie: {name: list(values) for name, values in args.items()}
+            for ie, args in (extractor_args or {}).items()
+        },
         "logger": logger,
         "quiet": True,
         "no_warnings": True,
@@ -335,17 +354,29 @@ def _extractor_for(url: str, allowed: Sequence[str]) -> type | None:
     return None
 
 
-def extract(url: str, fetch: Fetch, allowed: Sequence[str], timeout: float) -> YtdlpOutcome:
+def extract(
+    url: str,
+    fetch: Fetch,
+    allowed: Sequence[str],
+    timeout: float,
+    extractor_args: ExtractorArgs | None = None,
+) -> YtdlpOutcome:
     """Run one allow-listed yt-dlp extractor on `url`, all traffic through `fetch`.
 
     Synchronous and blocking: call it from a worker thread (see YtdlpRunner).
     """
-    return _extract(url, fetch, allowed, _Session(time.monotonic() + timeout))
+    return _extract(url, fetch, allowed, _Session(time.monotonic() + timeout), extractor_args)
 
 
-def _extract(url: str, fetch: Fetch, allowed: Sequence[str], session: _Session) -> YtdlpOutcome:
+def _extract(
+    url: str,
+    fetch: Fetch,
+    allowed: Sequence[str],
+    session: _Session,
+    extractor_args: ExtractorArgs | None = None,
+) -> YtdlpOutcome:
     try:
-        return _extract_unguarded(url, fetch, allowed, session)
+        return _extract_unguarded(url, fetch, allowed, session, extractor_args)
     except Exception as exc:  # a probe must never take the whole check down with it
         return YtdlpOutcome(
             status="error",
@@ -354,7 +385,11 @@ def _extract(url: str, fetch: Fetch, allowed: Sequence[str], session: _Session) 
 
 
 def _extract_unguarded(
-    url: str, fetch: Fetch, allowed: Sequence[str], session: _Session
+    url: str,
+    fetch: Fetch,
+    allowed: Sequence[str],
+    session: _Session,
+    extractor_args: ExtractorArgs | None = None,
 ) -> YtdlpOutcome:
     ie = _extractor_for(url, allowed)
     if ie is None:
@@ -368,9 +403,12 @@ def _extract_unguarded(
     logger = _SilentLogger()
     info: Any = None
     error: BaseException | None = None
-    with _GatedYoutubeDL(
-        _params(logger, _socket_timeout(session)), fetch=fetch, session=session
-    ) as ydl:
+    with (
+        processes.watch() as refused_programs,
+        _GatedYoutubeDL(
+            _params(logger, _socket_timeout(session), extractor_args), fetch=fetch, session=session
+        ) as ydl,
+    ):
         ydl.add_info_extractor(ie)
         try:
             info = ydl.extract_info(
@@ -393,6 +431,21 @@ def _extract_unguarded(
         )
     if session.timed_out or session.cancel.is_set():
         return _timeout_outcome(key)
+    if error is not None and refused_programs:
+        # yt-dlp gave up because it could not start a program (PhantomJS for a page that asks
+        # for a browser check...): its "not installed" message would mislead, say what happened.
+        return YtdlpOutcome(
+            status="error",
+            extractor=key,
+            findings=[
+                _finding(
+                    "ytdlp_program_refused",
+                    f"yt-dlp wanted to start a program ({refused_programs[0]}) to read this page; "
+                    "the service never starts programs for a link, so it stopped. This says "
+                    "nothing about the video.",
+                )
+            ],
+        )
     if error is not None:
         return YtdlpOutcome(status="error", extractor=key, findings=[map_error(error)])
     return _outcome_from_info(key, info, logger.messages)
@@ -410,7 +463,7 @@ def _timeout_outcome(key: str | None) -> YtdlpOutcome:
     )
 
 
-_AVAILABILITY: dict[str, tuple[str, Verdict, Strength, str]] = {
+_AVAILABILITY: dict[str, tuple[str, Verdict | None, Strength | None, str]] = {
     "public": ("ytdlp_public", Verdict.PUBLIC, Strength.STRONG, "The platform marks it public."),
     "unlisted": (
         "ytdlp_unlisted",
@@ -424,17 +477,18 @@ _AVAILABILITY: dict[str, tuple[str, Verdict, Strength, str]] = {
         Strength.STRONG,
         "The platform marks it private.",
     ),
+    # Paying viewers only: the video exists and anyone who pays can watch it (no verdict).
     "subscriber_only": (
-        "ytdlp_subscriber_only",
-        Verdict.PRIVATE,
+        "ytdlp_paid_access",
+        Verdict.UNKNOWN,
         Strength.STRONG,
-        "The platform restricts it to the channel's subscribers or members.",
+        "The platform restricts it to the channel's paying members.",
     ),
     "premium_only": (
-        "ytdlp_premium_only",
-        Verdict.LOGIN_REQUIRED,
+        "ytdlp_paid_access",
+        Verdict.UNKNOWN,
         Strength.STRONG,
-        "The platform restricts it to paying (premium) accounts.",
+        "The platform restricts it to paying (Premium) accounts.",
     ),
     # YouTube sets needs_auth for every 18+ video, including public ones behind a mere age
     # check, so this can never be strong evidence that the content is hidden.
@@ -607,20 +661,24 @@ ERROR_PATTERNS: tuple[_Pattern, ...] = (
         Verdict.PRIVATE,
         Strength.STRONG,
     ),
+    # Members-only, Premium, rentals: the video exists and anyone who pays can watch it. That is
+    # neither "private" nor "public": it supports no verdict, and the explanation says why.
     _p(
-        r"premium members|youtube premium|requires (?:a )?(?:paid )?subscription|requires payment",
-        "ytdlp_premium_only",
-        "The platform restricts the video to paying accounts.",
-        Verdict.LOGIN_REQUIRED,
-        Strength.MEDIUM,
+        r"premium members|youtube premium|music premium|requires (?:a )?(?:paid )?subscription"
+        r"|requires payment|members[- ]only|join this channel"
+        r"|available to this channel(?:'|’)s members|members on level",
+        "ytdlp_paid_access",
+        "The platform shows this video only to viewers who pay (channel membership, Premium or "
+        "rental): it exists, and anyone who pays can watch it.",
+        Verdict.UNKNOWN,
+        Strength.STRONG,
     ),
+    # The page itself failed: the fetch and platform probes already weighed its HTTP status, and
+    # yt-dlp read the same answer, so it is not a second, independent piece of evidence.
     _p(
-        r"members[- ]only|join this channel|available to this channel(?:'|’)s members"
-        r"|members on level",
-        "ytdlp_members_only",
-        "The platform restricts the video to paying members of the channel.",
-        Verdict.PRIVATE,
-        Strength.MEDIUM,
+        r"webpage: HTTP Error \d{3}",
+        "ytdlp_page_error",
+        "yt-dlp could not read the page (its HTTP status is reported by the page check above).",
     ),
     _p(
         r"sign in to confirm your age|age[- ]restricted|inappropriate for some users"
@@ -634,8 +692,7 @@ ERROR_PATTERNS: tuple[_Pattern, ...] = (
     _p(
         r"has been removed|account associated with this video has been terminated"
         r"|this video does not exist|video (?:is )?no longer available|removed by the uploader"
-        r"|removed for violating|copyright claim|has been deleted|isn(?:'|’)?t available any ?more"
-        r"|webpage: HTTP Error 410",
+        r"|removed for violating|copyright claim|has been deleted|isn(?:'|’)?t available any ?more",
         "ytdlp_removed",
         "The platform says the video was removed or no longer exists.",
         Verdict.REMOVED,
@@ -643,10 +700,9 @@ ERROR_PATTERNS: tuple[_Pattern, ...] = (
     ),
     # Bare "Video unavailable" is YouTube's umbrella wording; with the specific reasons above
     # handled first, what is left is usually removal, but not reliably enough to be strong.
-    # HTTP 404/410 count only for the page itself ("Unable to download webpage: ..."): a 404
-    # from an auxiliary API endpoint says more about yt-dlp's age than about the video.
+    # An HTTP 404 from an auxiliary API endpoint says more about yt-dlp's age than the video.
     _p(
-        r"video unavailable|this video is unavailable|webpage: HTTP Error 404",
+        r"video unavailable|this video is unavailable",
         "ytdlp_unavailable",
         "The platform reports the video as unavailable or not found.",
         Verdict.REMOVED,
@@ -785,14 +841,20 @@ class YtdlpRunner:
             max_workers=max_workers, thread_name_prefix="ytdlp"
         )
 
-    async def run(self, url: str, fetch: Fetch, allowed: Sequence[str]) -> YtdlpOutcome:
+    async def run(
+        self,
+        url: str,
+        fetch: Fetch,
+        allowed: Sequence[str],
+        extractor_args: ExtractorArgs | None = None,
+    ) -> YtdlpOutcome:
         loop = asyncio.get_running_loop()
         session = _Session(time.monotonic() + self.timeout)
         started = threading.Event()
 
         def work() -> YtdlpOutcome:
             started.set()
-            return _extract(url, fetch, allowed, session)
+            return _extract(url, fetch, allowed, session, extractor_args)
 
         future = loop.run_in_executor(self._pool, work)
         try:

@@ -8,7 +8,20 @@ failure: when it stops answering, every operation falls back to the local store 
 and the metrics report the degradation, and a background task reconnects with backoff.
 """
 
-from veriflien.state.cache import CACHEABLE_VERDICTS, ResultCache
+from veriflien.state.cache import (
+    CACHEABLE_VERDICTS,
+    NON_PUBLIC_VERDICTS,
+    CachedCheck,
+    ResultCache,
+)
 from veriflien.state.shared import LocalStore, RateDecision, SharedState
 
-__all__ = ["CACHEABLE_VERDICTS", "LocalStore", "RateDecision", "ResultCache", "SharedState"]
+__all__ = [
+    "CACHEABLE_VERDICTS",
+    "NON_PUBLIC_VERDICTS",
+    "CachedCheck",
+    "LocalStore",
+    "RateDecision",
+    "ResultCache",
+    "SharedState",
+]

@@ -46,6 +46,7 @@ class LocalStore:
 
     def __init__(self, max_entries: int = 10_000) -> None:
         self.max_entries = max_entries
+        self.clock = time.monotonic  # when cached values expire; tests move it instead of waiting
         self._values: OrderedDict[str, tuple[float, bytes]] = OrderedDict()
         self._counters: OrderedDict[str, tuple[float, int]] = OrderedDict()
 
@@ -54,23 +55,23 @@ class LocalStore:
         if entry is None:
             return None
         expires, value = entry
-        if expires <= time.monotonic():
+        if expires <= self.clock():
             del self._values[key]
             return None
         self._values.move_to_end(key)
         return value
 
     def set(self, key: str, value: bytes, ttl: float) -> None:
-        self._values[key] = (time.monotonic() + ttl, value)
+        self._values[key] = (self.clock() + ttl, value)
         self._values.move_to_end(key)
         while len(self._values) > self.max_entries:
             self._values.popitem(last=False)
 
-    def hit(self, key: str, limit: int, window: float) -> RateDecision:
+    def hit(self, key: str, limit: int, window: float, cost: int = 1) -> RateDecision:
         index, remaining = _window(time.time(), window)
         slot = f"{key}:{index}"
         expires, count = self._counters.get(slot, (time.monotonic() + remaining, 0))
-        count += 1
+        count += cost
         self._counters[slot] = (expires, count)
         self._counters.move_to_end(slot)
         now = time.monotonic()
@@ -197,17 +198,18 @@ class SharedState:
                 self._lost(exc)
         self.local.set(key, value, ttl)
 
-    async def hit(self, key: str, limit: int, window: float) -> RateDecision:
-        """Count one event against `key`; allowed while the window's count is within `limit`."""
+    async def hit(self, key: str, limit: int, window: float, cost: int = 1) -> RateDecision:
+        """Count `cost` events (one by default) against `key`, at once; allowed while the
+        window's count is within `limit`. A message with three links costs three checks."""
         if self._usable():
             index, remaining = _window(time.time(), window)
             slot = f"{PREFIX}rate:{key}:{index}"
             try:
                 pipe = self._redis.pipeline(transaction=True)  # type: ignore[union-attr]
-                pipe.incr(slot)
+                pipe.incrby(slot, cost)
                 pipe.expire(slot, remaining + 1)
                 count, _ = await pipe.execute()
                 return RateDecision(int(count) <= limit, remaining)
             except Exception as exc:
                 self._lost(exc)
-        return self.local.hit(key, limit, window)
+        return self.local.hit(key, limit, window, cost)

@@ -20,7 +20,20 @@ const PARALLEL_CHECKS = 3;
 // to the international resources and says so.
 const OTHER_COUNTRY = "ZZ";
 const REPORT_KINDS = ["platform", "authority", "support", "prevention"];
-const KNOWN_PROBES = ["url", "fetch", "page", "oembed", "media", "ytdlp", "embed", "check"];
+const KNOWN_PROBES = [
+  "url",
+  "fetch",
+  "platform",
+  "page",
+  "oembed",
+  "api",
+  "media",
+  "ytdlp",
+  "embed",
+  "check",
+];
+// Platforms whose answers the last `veriflien selftest` could not verify (GET /api/v1/selftest).
+let unverifiedPlatforms = new Set();
 
 const $ = (id) => document.getElementById(id);
 const cards = [];
@@ -175,8 +188,10 @@ async function errorMessage(response) {
   return `HTTP ${response.status}`;
 }
 
-async function runCheck(card) {
+/** fresh: ask the server to look again rather than reuse a recent answer ("check again"). */
+async function runCheck(card, { fresh = false } = {}) {
   const body = { url: card.url, lang: card.lang, country: card.country, minor: card.minor };
+  if (fresh) body.fresh = true;
   let response;
   try {
     response = await fetch("/api/v1/checks", {
@@ -289,6 +304,7 @@ function renderCard(card) {
     node.append(
       heading(headingId, "verdict-word", t(lang, "card.error_title")),
       el("p", { class: "error" }, card.error),
+      againBox(card),
     );
     return;
   }
@@ -328,11 +344,21 @@ function renderCard(card) {
     ),
   );
 
+  if (result.platform && unverifiedPlatforms.has(result.platform.id)) {
+    node.append(
+      el(
+        "p",
+        { class: "selftest-warning", role: "note" },
+        t(lang, "card.unverified", { platform: result.platform.name }),
+      ),
+    );
+  }
+
   const media = mediaText(lang, result.media);
   if (media) node.append(el("p", { class: "media" }, t(lang, "card.media", { text: media })));
 
   const date = formatDate(lang, result.checked_at);
-  node.append(el("p", { class: "checked-at" }, t(lang, "card.checked_at", { date })));
+  node.append(el("p", { class: "checked-at" }, t(lang, "card.checked_at", { date })), againBox(card));
 
   if (result.lang && result.lang !== lang) {
     const rerun = el("button", { type: "button", class: "secondary" }, t(lang, "card.rerun"));
@@ -348,6 +374,25 @@ function renderCard(card) {
     progressSection(card, false),
   );
   renderProgress(card);
+}
+
+/** "Check again": the server looks at the link anew instead of reusing a recent answer, which
+ * may be up to a minute old for "private" or "removed" (ten for "public"). */
+function againBox(card) {
+  const lang = prefs.lang;
+  const hintId = `${card.id}-again-hint`;
+  const button = el(
+    "button",
+    { type: "button", class: "secondary again", "aria-describedby": hintId },
+    t(lang, "card.again"),
+  );
+  button.addEventListener("click", () => checkAgain(card));
+  return el(
+    "div",
+    { class: "again-box" },
+    button,
+    el("p", { class: "hint", id: hintId }, t(lang, "card.again_hint")),
+  );
 }
 
 function mediaText(lang, media) {
@@ -379,7 +424,9 @@ function mediaText(lang, media) {
 
 function progressSection(card, running) {
   const lang = prefs.lang;
-  const list = el("ol", { class: "progress-list", role: "log", "aria-live": "polite" });
+  // A list that announces its new steps: aria-live, not role="log", which would take away the
+  // list semantics its items need (WCAG 1.3.1; axe-core rule "listitem").
+  const list = el("ol", { class: "progress-list", "aria-live": "polite" });
   if (running) {
     return el(
       "section",
@@ -551,7 +598,7 @@ function splitSheet(html) {
   return { css: css.join("\n"), page };
 }
 
-function showSheet(win, html) {
+export function showSheet(win, html) {
   const { css, page } = splitSheet(html);
   const url = URL.createObjectURL(new Blob([page], { type: "text/html" }));
   const started = Date.now();
@@ -618,6 +665,19 @@ function downloadJson(card) {
   setTimeout(() => URL.revokeObjectURL(url), 60_000);
 }
 
+/** Results of checks made elsewhere on this page (the message mode checks a message's links):
+ * each one becomes an ordinary card, newest batch first and in the order given. */
+export function showResults(results) {
+  const before = $("cards").firstElementChild;
+  for (const result of results) {
+    if (!result || typeof result.url !== "string") continue;
+    const card = newCard(result.url, before);
+    card.result = result;
+    renderCard(card);
+    remember(result);
+  }
+}
+
 // --- running checks ----------------------------------------------------------------------------
 
 function parseLinks(text) {
@@ -637,6 +697,32 @@ function setStatus(text) {
   $("live-status").textContent = text;
 }
 
+function cardWords(card) {
+  return card.result
+    ? t(prefs.lang, `verdict.${knownVerdict(card.result.verdict)}`)
+    : t(prefs.lang, "card.error_title");
+}
+
+async function checkAgain(card) {
+  if (card.node.dataset.state === "running") return;
+  Object.assign(card, {
+    result: null,
+    error: null,
+    sheetError: null,
+    steps: [],
+    lang: prefs.lang,
+    country: prefs.country === "other" ? OTHER_COUNTRY : prefs.country,
+    minor: prefs.minor,
+  });
+  renderCard(card);
+  setStatus(t(prefs.lang, "status.running", { count: 1 }));
+  await runCheck(card, { fresh: true });
+  renderCard(card);
+  if (card.result) remember(card.result);
+  setStatus(t(prefs.lang, "status.done", { summary: cardWords(card) }));
+  card.node.querySelector("h3")?.focus();
+}
+
 async function startChecks(links) {
   const lang = prefs.lang;
   // Newest batch first, and inside a batch the links in the order they were pasted.
@@ -653,15 +739,11 @@ async function startChecks(links) {
     }
   };
   await Promise.all(Array.from({ length: Math.min(PARALLEL_CHECKS, batch.length) }, worker));
-  const words = (card) =>
-    card.result
-      ? t(prefs.lang, `verdict.${knownVerdict(card.result.verdict)}`)
-      : t(prefs.lang, "card.error_title");
   const summary =
     batch.length === 1
-      ? words(batch[0])
+      ? cardWords(batch[0])
       : batch
-          .map((card) => t(prefs.lang, "status.one", { url: card.url, verdict: words(card) }))
+          .map((card) => t(prefs.lang, "status.one", { url: card.url, verdict: cardWords(card) }))
           .join(t(prefs.lang, "list.separator"));
   setStatus(t(prefs.lang, "status.done", { summary }));
   const active = document.activeElement;
@@ -707,6 +789,20 @@ function renderHistory() {
   );
   if (!entries.length) list.append(el("li", { class: "hint" }, t(lang, "history.empty")));
   $("history-clear").disabled = historyEntries().length === 0;
+}
+
+/** Which platforms the last self-test could not verify; a courtesy warning, never a blocker. */
+async function loadSelftest() {
+  try {
+    const response = await fetch("/api/v1/selftest", { headers: { Accept: "application/json" } });
+    if (!response.ok) return;
+    const doc = await response.json();
+    const states = Object.entries(doc.platforms || {});
+    unverifiedPlatforms = new Set(states.filter(([, s]) => s !== "verified").map(([id]) => id));
+    for (const card of cards) if (card.result) renderCard(card);
+  } catch {
+    // Without it the console works the same; only the warning is missing.
+  }
 }
 
 function applyLanguage() {
@@ -755,6 +851,7 @@ function init() {
   });
   $("history-clear").addEventListener("click", clearHistory);
   applyLanguage();
+  loadSelftest();
 }
 
 init();

@@ -5,6 +5,8 @@
 // attributes; nothing else in the console holds user-facing text. The advice itself (what to say,
 // where to report) comes from the service, already in the language asked for.
 
+import { MESSAGE_MODE } from "/static/i18n-message.js";
+
 export const LANGS = ["fr", "en"];
 
 export const MESSAGES = {
@@ -57,6 +59,9 @@ export const MESSAGES = {
       "Ce résultat a été rédigé en anglais. Vous pouvez relancer la vérification pour l'obtenir en français.",
     "card.rerun": "Vérifier à nouveau en français",
     "card.checked_at": "Vérifié le {date}",
+    "card.again": "Vérifier à nouveau",
+    "card.again_hint":
+      "Le serveur relit le lien maintenant, au lieu de redonner une vérification faite peu avant (jusqu'à 1 minute plus tôt pour un lien privé ou supprimé, 10 minutes sinon). Utile avant d'imprimer la fiche de preuves.",
     "card.error_title": "La vérification n'a pas pu se faire",
     "card.error_network":
       "Le service Vérif'Lien n'a pas répondu. Vérifiez la connexion et réessayez.",
@@ -81,6 +86,10 @@ export const MESSAGES = {
     "probe.fetch": "Lecture du lien (en-têtes et page)",
     "probe.page": "Analyse de la page",
     "probe.oembed": "Question à la plateforme (oEmbed)",
+    "probe.api": "Question au service de données de la plateforme",
+    "probe.platform": "Reconnaissance de la plateforme",
+    "card.unverified":
+      "À noter : lors de notre dernier contrôle automatique, {platform} ne répondait plus comme prévu. Ce résultat est peut-être moins sûr que d'habitude ; en cas de doute, refaites la vérification plus tard.",
     "probe.media": "Lecture de l'index du fichier vidéo",
     "probe.ytdlp": "Lecture des informations de la plateforme",
     "probe.embed": "Lecture du lecteur vidéo intégré",
@@ -192,6 +201,9 @@ export const MESSAGES = {
       "This result was written in French. You can run the check again to get it in English.",
     "card.rerun": "Check again in English",
     "card.checked_at": "Checked on {date}",
+    "card.again": "Check again",
+    "card.again_hint":
+      "The server reads the link again now, instead of giving back a check made shortly before (up to 1 minute earlier for a private or removed link, 10 minutes otherwise). Useful before printing the evidence sheet.",
     "card.error_title": "The check could not run",
     "card.error_network":
       "The Vérif'Lien service did not answer. Check the connection and try again.",
@@ -215,6 +227,10 @@ export const MESSAGES = {
     "probe.fetch": "Reading the link (headers and page)",
     "probe.page": "Reading the page",
     "probe.oembed": "Asking the platform (oEmbed)",
+    "probe.api": "Asking the platform's data service",
+    "probe.platform": "Recognising the platform",
+    "card.unverified":
+      "Note: in our last automatic check, {platform} no longer answered as expected. This result may be less reliable than usual; if in doubt, check again later.",
     "probe.media": "Reading the video file's index",
     "probe.ytdlp": "Reading the platform's information",
     "probe.embed": "Reading the embedded player",
@@ -274,6 +290,9 @@ export const MESSAGES = {
       "The signs are too weak to tell whether this content is public; it is not assumed to be private.",
   },
 };
+
+// The "paste the whole message" mode keeps its words in their own module.
+for (const lang of LANGS) Object.assign(MESSAGES[lang], MESSAGE_MODE[lang]);
 
 /** The text for `key` in `lang`, with `{name}` placeholders filled from `vars`. */
 export function t(lang, key, vars = {}) {

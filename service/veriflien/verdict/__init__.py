@@ -5,7 +5,8 @@ public content is private, so:
 
 - a non-public verdict (private, login_required, removed) needs either one STRONG finding or
   MEDIUM findings from two different probes, AND no public evidence above WEAK;
-- public evidence against strong non-public evidence gives `unknown`, never a guess;
+- public evidence against non-public evidence as strong gives `unknown`, never a guess, unless
+  more independent probes show the content than deny it (that can only lean towards "public");
 - an oEmbed code alone is never proof of "private" (it is one MEDIUM finding);
 - when nothing is conclusive the verdict is `unknown`, and the explanation says why.
 
@@ -89,6 +90,21 @@ def decide(findings: Sequence[Finding], media: MediaInfo | None = None) -> Decis
             ),
         )
 
+    # 2b. The platform itself says only some viewers may watch (channel members, Premium, a
+    #     rental): the video exists and anyone who pays can see it. That is neither "public" nor
+    #     "private", whatever weaker signals suggest, so the answer is "unknown", and says why.
+    restricted = [f for f in _evidence(findings, Verdict.UNKNOWN) if f.strength == Strength.STRONG]
+    if restricted:
+        return Decision(
+            Verdict.UNKNOWN,
+            Confidence.LOW,
+            _explain(
+                "rule_restricted_audience",
+                "The platform shows this content only to some viewers (for example those who "
+                "pay or are members): it exists, and who can see it cannot be told from outside.",
+            ),
+        )
+
     # 3. Media whose bytes cannot be fully played: the container index is hard evidence.
     incomplete = _strength(findings, Verdict.INCOMPLETE)
     if media is not None and media.complete is False and incomplete is not None:
@@ -105,9 +121,15 @@ def decide(findings: Sequence[Finding], media: MediaInfo | None = None) -> Decis
                 ),
             )
 
-    # 4. Public evidence wins unless strong non-public evidence contradicts it.
+    # 4. Public evidence wins unless non-public evidence at least as strong contradicts it. At
+    #    equal strength, more independent probes saying "anyone can watch" than saying otherwise
+    #    still win: a lone 404 from one endpoint against two platform answers that show the video
+    #    is more likely the odd one out, and leaning this way can never reassure anyone falsely.
     if public is not None and public >= Strength.MEDIUM:
-        if non_public is not None and non_public >= public:
+        outvoted = non_public == public and len(
+            _probes(findings, Verdict.PUBLIC, Verdict.UNLISTED, at_least=public)
+        ) > len(_probes(findings, *_NON_PUBLIC_ORDER, at_least=public))
+        if non_public is not None and non_public >= public and not outvoted:
             return Decision(
                 Verdict.UNKNOWN,
                 Confidence.LOW,

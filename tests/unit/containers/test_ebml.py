@@ -90,3 +90,46 @@ def test_cut_right_after_header(corpus, tmp_path):
     res = probe_bytes(cut_at(corpus.webm, 40, tmp_path / "h.webm").read_bytes())
     assert res.media.complete is False
     assert res.media.playable_seconds == 0
+
+
+class CountingReader(BytesRangeReader):
+    """Counts the reads, each of which is one range request through the gate."""
+
+    reads = 0
+
+    async def read(self, start: int, length: int) -> bytes:
+        self.reads += 1
+        return await super().read(start, length)
+
+
+def test_a_long_file_is_judged_within_the_request_budget(tmp_path):
+    # 120 one-second clusters: stepping over each header would cost 120 requests (and a
+    # half-hour recording more than the per-check budget of 200). After MAX_HOPS clusters the
+    # declared segment size decides, and one read of the end dates a cut.
+    import subprocess
+
+    from tests.corpus import played_seconds
+
+    from veriflien.containers.ebml import MAX_HOPS
+
+    path = tmp_path / "long.webm"
+    subprocess.run(
+        ["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i",
+         "testsrc=duration=150:size=96x64:rate=5", "-c:v", "libvpx", "-deadline", "realtime",
+         "-cpu-used", "8", "-b:v", "60k", "-g", "5", "-cluster_time_limit", "1000", str(path)],
+        check=True,
+    )  # fmt: skip
+    data = path.read_bytes()
+    assert data.count(b"\x1f\x43\xb6\x75") > MAX_HOPS
+    whole = CountingReader(data)
+    res = asyncio.run(probe_webm(whole))
+    assert res.media.complete is True and res.media.playable_seconds == pytest.approx(150, abs=1)
+    assert whole.reads <= MAX_HOPS + 10
+    cut_path = tmp_path / "cut.webm"
+    cut_path.write_bytes(data[: int(len(data) * 0.9)])
+    cut = CountingReader(cut_path.read_bytes())
+    res = asyncio.run(probe_webm(cut))
+    assert res.media.complete is False
+    truth = played_seconds(cut_path).seconds
+    assert abs(res.media.playable_seconds - truth) <= max(1.0, 0.1 * truth)
+    assert cut.reads <= MAX_HOPS + 10

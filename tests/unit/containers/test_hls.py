@@ -89,3 +89,27 @@ def test_non_web_uris_are_never_fetched(folder_fetcher, tmp_path):
 
 def test_garbage_is_not_hls(folder_fetcher, tmp_path):
     assert run(b"\xff\xfe<html>", folder_fetcher(tmp_path)).codes == ["not_hls"]
+
+
+def test_an_alternate_soundtrack_is_not_a_way_to_watch_the_video(folder_fetcher, tmp_path):
+    # The androidx CMAF package's shape: one video variant (STREAM-INF) and its audio in an
+    # EXT-X-MEDIA rendition. The video decides; the soundtrack is noted without weight.
+    for n in ("v1", "v2", "v3", "a1", "a2", "a3"):
+        (tmp_path / f"{n}.m4s").write_bytes(b"x")
+    video = "#EXTM3U\n" + "".join(f"#EXTINF:1,\nv{i}.m4s\n" for i in (1, 2, 3)) + "#EXT-X-ENDLIST\n"
+    audio = "#EXTM3U\n" + "".join(f"#EXTINF:1,\na{i}.m4s\n" for i in (1, 2, 3)) + "#EXT-X-ENDLIST\n"
+    master = (
+        '#EXTM3U\n#EXT-X-MEDIA:TYPE=AUDIO,URI="audio.m3u8",GROUP-ID="a",NAME="a"\n'
+        '#EXT-X-STREAM-INF:BANDWIDTH=1,AUDIO="a"\nvideo.m3u8\n'
+    )
+    overrides = {"video.m3u8": video.encode(), "audio.m3u8": audio.encode()}
+    broken_video = folder_fetcher(tmp_path, missing={"v2.m4s"}, overrides=overrides)
+    res = run(master, broken_video, "master.m3u8")
+    assert res.media.complete is False
+    assert not any(f.supports is Verdict.PUBLIC for f in res.findings)
+    broken_audio = folder_fetcher(tmp_path, missing={"a3.m4s"}, overrides=overrides)
+    res = run(master, broken_audio, "master.m3u8")
+    assert res.media.complete is True
+    assert any(f.supports is Verdict.PUBLIC for f in res.findings)
+    missing = [f for f in res.findings if f.code == "hls_segment_missing"]
+    assert missing and all(f.supports is None for f in missing)
