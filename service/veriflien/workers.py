@@ -676,17 +676,20 @@ def serve(
 
     metrics_dir: str | None = None
     try:
-        try:
-            metrics_dir = tempfile.mkdtemp(prefix="veriflien-metrics-")
-        except OSError as exc:
-            log(
-                logger,
-                logging.WARNING,
-                "no temporary directory: /metrics shows one worker at a time",
-                error_type=type(exc).__name__,
-            )
-        else:
-            metrics.enable_multiprocess(metrics_dir)
+        # One worker's own counts are the service's: the files (and a writable temporary
+        # directory, which a Kubernetes pod does not have) are needed from two workers on.
+        if count > 1:
+            try:
+                metrics_dir = tempfile.mkdtemp(prefix="veriflien-metrics-")
+            except OSError as exc:
+                log(
+                    logger,
+                    logging.WARNING,
+                    "no temporary directory: /metrics shows one worker at a time",
+                    error_type=type(exc).__name__,
+                )
+            else:
+                metrics.enable_multiprocess(metrics_dir)
         supervisor = Supervisor(settings, count, sockets, _Plan(config_file, overrides))
         return supervisor.run()
     finally:
