@@ -2,27 +2,31 @@
 
 Why: run.py's figures come from a few hundred checks; a leak, a slow drift or errors that only
 show after thousands of checks need a long run. This one starts the fake platform (its own
-process, 127.0.0.2, 40 ms added to every response) and `python -m veriflien serve` as a
-subprocess with the fake's lab settings, rate limits off and log level warning, then fires N
-checks (default 20,000) at concurrency 200 through one aiohttp client session, twice, each time
-against a fresh service process:
+process, 127.0.0.2, 40 ms added to every response) and `python -m veriflien serve --workers N`
+(default: one per CPU) as a subprocess with the fake's lab settings, rate limits off and log
+level warning, then fires N checks (default 20,000) at concurrency 200 through one aiohttp client
+session, twice, each time against a fresh service:
 
 - cache off (VERIFLIEN_CACHE_TTL=0): every link is unique, so every check really runs;
 - cache on (default TTL): links are drawn from a pool half the size of the run, so some repeat
   (uniform draws: about 57 % of the checks can be answered from the cache; the measured ratio,
-  from the service's own cache metric, is printed: answers carry no sign of a hit, and a hit is
-  replayed with the timing of the check it reuses).
+  from the service's own cache metric, is printed: answers carry no sign of a hit; without Redis
+  each worker has its own cache, so a repeat that lands on another worker is a miss).
 
 The mix is run.py's four links in turn (YouTube-like watch page, page with an MP4 in <video>,
 direct MP4, tinyurl short link to a YouTube-like page). Recorded: errors (non-200 answers,
 client-side exceptions, and results with a `probe_error` finding, i.e. a probe that crashed),
-p50/p99 latency, checks/s, and the service's VmRSS sampled every second; RSS when the first
-5,000 checks have completed and at the end (the last 5,000) are compared. The service keeps its
-default MAX_CONCURRENT_CHECKS (64): the other requests wait in it, and that wait is part of the
-latency. Nothing is asserted; results also go to bench/results/load-latest.json. Only loopback is
-used; the run is bounded in count and in time (--max-seconds per phase) and stops by itself.
+p50/p99 latency, checks/s, the service's CPU (supervisor and workers), and each worker's VmRSS
+sampled every second; each worker's RSS when the first 5,000 checks have completed and at the end
+(the last 5,000) are compared, beside its idle RSS and its peak (VmHWM); PSS at the end shows
+what the workers really cost together (the code imported before forking is shared). The service
+keeps its default MAX_CONCURRENT_CHECKS (64 per worker): the other requests wait in it, and that
+wait is part of the latency. Nothing is asserted; results also go to
+bench/results/load-latest.json. Only loopback is used; the run is bounded in count and in time
+(--max-seconds per phase) and stops by itself.
 
 Usage: python bench/load.py [--checks N] [--concurrency N] [--max-seconds S] [--only off|on]
+                           [--workers N]
 """
 
 from __future__ import annotations
@@ -49,7 +53,6 @@ from run import (
     KINDS,
     ROOT,
     Fake,
-    cpu_seconds,
     free_port,
     machine,
     mib,
@@ -58,6 +61,9 @@ from run import (
     proc_status_kib,
     say,
 )
+from scale import children, tree_cpu
+
+from veriflien.workers import available_cpus
 
 RESULTS = ROOT / "bench" / "results" / "load-latest.json"
 WINDOW = 5000  # RSS is compared at the end of the first and of the last WINDOW checks
@@ -95,6 +101,29 @@ def pooled_urls(count: int, offset: int, seed: int = 8) -> tuple[list[str], floa
 def vm_rss(pid: int) -> int | None:
     """Current resident set (KiB) of a live process."""
     return proc_status_kib(pid, "VmRSS")
+
+
+def pss_kib(pid: int) -> int | None:
+    """Proportional set size (KiB): pages shared with the supervisor and the other workers
+    (the code imported before forking) are divided among them, so the sum is the real total."""
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1])
+    except OSError:
+        return None
+    return None
+
+
+def workers_rss(supervisor: int) -> list[int | None]:
+    """Current resident set (KiB) of each worker of a `veriflien serve` supervisor, by PID."""
+    return [vm_rss(pid) for pid in children(supervisor)]
+
+
+def ratio(last: list[int | None], first: list[int | None]) -> float | None:
+    """The largest per-worker growth last / first (workers in PID order, as started)."""
+    pairs = [(b, a) for a, b in zip(first, last, strict=False) if a and b]
+    return round(max(b / a for b, a in pairs), 3) if pairs and len(first) == len(last) else None
 
 
 def service_env(fake: Fake, cache_on: bool, workdir: Path) -> dict[str, str]:
@@ -145,13 +174,25 @@ async def phase(
     concurrency: int,
     max_seconds: float,
     workdir: Path,
+    workers: int,
 ) -> dict[str, Any]:
     cache_on = name == "on"
     port = free_port()
     log_path = workdir / f"serve-{name}.log"
     log = log_path.open("wb")
     proc = await asyncio.create_subprocess_exec(
-        *[sys.executable, "-m", "veriflien", "serve", "--host", "127.0.0.1", "--port", str(port)],
+        *[
+            sys.executable,
+            "-m",
+            "veriflien",
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+        ],
         env=service_env(fake, cache_on, workdir),
         stdout=log,
         stderr=subprocess.STDOUT,
@@ -165,7 +206,8 @@ async def phase(
     verdicts: Counter[str] = Counter()
     probe_errors: Counter[str] = Counter()  # probe name -> results with its probe_error finding
     deadline_hits = 0
-    samples: list[tuple[float, int, int | None]] = []  # (seconds, checks completed, VmRSS KiB)
+    # (seconds, checks completed, VmRSS KiB of each worker)
+    samples: list[tuple[float, int, list[int | None]]] = []
     marks: dict[str, Any] = {}
     done = 0
     cut = False
@@ -189,6 +231,10 @@ async def phase(
                 await asyncio.sleep(0.1)
             else:
                 raise RuntimeError("veriflien serve did not become healthy")
+            for _ in range(300):  # /healthz needs only the first worker: wait for them all
+                if len(children(proc.pid)) >= workers:
+                    break
+                await asyncio.sleep(0.1)
 
             async def one(url: str) -> tuple[int, dict[str, Any]]:
                 async with client.post(f"{base}/api/v1/checks", json={"url": url}) as resp:
@@ -206,7 +252,8 @@ async def phase(
 
             warm = unique_urls(WARMUP, OFFSETS["warmup"] + (WARMUP if cache_on else 0))
             await asyncio.gather(*(one(u) for u in warm), return_exceptions=True)
-            marks["idle_rss_kib"] = vm_rss(proc.pid)
+            marks["idle_rss_kib"] = workers_rss(proc.pid)
+            marks["supervisor_rss_kib"] = vm_rss(proc.pid)
             async with fake.session() as bare:
                 await fake.control(bare, "reset")
 
@@ -238,24 +285,25 @@ async def phase(
                         marks["first_window"] = {
                             "checks": done,
                             "seconds": round(time.perf_counter() - started, 1),
-                            "rss_kib": vm_rss(proc.pid),
+                            "rss_kib": workers_rss(proc.pid),
                         }
                     if done == count - window:
                         marks["last_window_start"] = {
                             "checks": done,
                             "seconds": round(time.perf_counter() - started, 1),
-                            "rss_kib": vm_rss(proc.pid),
+                            "rss_kib": workers_rss(proc.pid),
                         }
 
             async def sampler() -> None:
                 while True:
                     samples.append(
-                        (round(time.perf_counter() - started, 1), done, vm_rss(proc.pid))
+                        (round(time.perf_counter() - started, 1), done, workers_rss(proc.pid))
                     )
                     await asyncio.sleep(1.0)
 
             hits_before = await cache_hits()
-            cpu_before = cpu_seconds(proc.pid)
+            cpu_before = tree_cpu(proc.pid)
+            pids = children(proc.pid)
             started = time.perf_counter()
             sampling = asyncio.create_task(sampler())
             progress = asyncio.create_task(report_progress(name, count, lambda: done))
@@ -265,11 +313,15 @@ async def phase(
                 sampling.cancel()
                 progress.cancel()
             wall = time.perf_counter() - started
-            cpu_after = cpu_seconds(proc.pid)
-            marks["end"] = {"checks": done, "seconds": round(wall, 1), "rss_kib": vm_rss(proc.pid)}
-            samples.append((round(wall, 1), done, marks["end"]["rss_kib"]))
-            peak = peak_rss_of(proc.pid)
+            cpu_after = tree_cpu(proc.pid)
             hits = int(await cache_hits() - hits_before)
+            end_rss = workers_rss(proc.pid)
+            marks["supervisor_end_kib"] = vm_rss(proc.pid)
+            marks["pss_end_kib"] = [pss_kib(pid) for pid in [proc.pid, *children(proc.pid)]]
+            marks["end"] = {"checks": done, "seconds": round(wall, 1), "rss_kib": end_rss}
+            samples.append((round(wall, 1), done, end_rss))
+            peak = [peak_rss_of(pid) for pid in children(proc.pid)]
+            replaced = sorted(set(children(proc.pid)) ^ set(pids))  # a worker died meanwhile
             async with fake.session() as bare:
                 fake_requests = (await fake.control(bare, "stats"))["requests"]
     finally:
@@ -282,7 +334,7 @@ async def phase(
             await proc.wait()
         log.close()
 
-    first = marks.get("first_window", {}).get("rss_kib")
+    first = marks.get("first_window", {}).get("rss_kib") or []
     last = marks["end"]["rss_kib"]
     non_200 = sum(v for k, v in statuses.items() if k != 200)
     failed = non_200 + sum(exceptions.values()) + sum(probe_errors.values())
@@ -306,18 +358,23 @@ async def phase(
         "verdicts": dict(verdicts),
         "cache_hits": hits,
         "cache_hit_ratio": round(hits / done, 4) if done else None,
-        "service_cpu_ms_per_check": None
-        if cpu_before is None or cpu_after is None or not done
-        else round((cpu_after - cpu_before) * 1000 / done, 1),
+        "service_cpu_ms_per_check": round((cpu_after - cpu_before) * 1000 / done, 1)
+        if done
+        else None,
         "fake_requests": fake_requests,
         "rss_window_checks": window,
         "rss_idle_kib": marks.get("idle_rss_kib"),
         "rss_first_window_kib": first,
         "rss_last_window_start_kib": marks.get("last_window_start", {}).get("rss_kib"),
         "rss_end_kib": last,
-        "rss_growth_ratio": round(last / first, 3) if first and last else None,
+        "rss_growth_ratio": ratio(last, first),
         "rss_peak_kib": peak,
-        "rss_samples": samples,  # (seconds, checks completed, VmRSS KiB), one a second
+        "supervisor_rss_kib": [marks.get("supervisor_rss_kib"), marks.get("supervisor_end_kib")],
+        "workers": workers,
+        "workers_replaced": replaced,
+        "pss_end_kib_supervisor_then_workers": marks.get("pss_end_kib"),
+        # (seconds, checks completed, VmRSS KiB of each worker), one a second
+        "rss_samples": samples,
         "marks": marks,
         "service_log": log_summary(log_path),
     }
@@ -347,7 +404,13 @@ def table(phases: dict[str, dict[str, Any]]) -> str:
         return parts[0] + (f" ({', '.join(detail)})" if detail else "")
 
     def rss_at(key: str) -> Any:
-        return lambda r: mib(r[key])
+        def per_worker(r: dict[str, Any]) -> str:
+            value = r[key]
+            if isinstance(value, list):
+                return " / ".join(mib(v) for v in value) if value else "n/a"
+            return mib(value)
+
+        return per_worker
 
     off, on = phases.get("off"), phases.get("on")
     any_r = off or on
@@ -357,20 +420,27 @@ def table(phases: dict[str, dict[str, Any]]) -> str:
         ("checks done / asked", lambda r: f"{r['checks_done']} / {r['checks_asked']}", "all"),
         ("errors (non-200, exceptions, probe_error)", errors, "0"),
         ("checks that hit the 20 s deadline", lambda r: str(r["deadline_findings"]), "0"),
+        ("worker processes", lambda r: str(r["workers"]), "-"),
         ("cache hits (service metric)", lambda r: f"{100 * r['cache_hit_ratio']:.1f} %", "-"),
         ("latency p50", lambda r: f"{r['p50_ms'] / 1000:.2f} s", "-"),
         ("latency p99", lambda r: f"{r['p99_ms'] / 1000:.2f} s", "-"),
         ("throughput", lambda r: f"{r['checks_per_s']:.1f} checks/s", "-"),
         ("service CPU per check", lambda r: f"{r['service_cpu_ms_per_check']} ms", "-"),
-        ("RSS idle (after warm-up)", rss_at("rss_idle_kib"), "-"),
-        (f"RSS after the first {w} checks", rss_at("rss_first_window_kib"), "-"),
-        (f"RSS after the last {w} checks (end)", rss_at("rss_end_kib"), "-"),
+        ("RSS per worker, idle (after warm-up)", rss_at("rss_idle_kib"), "-"),
+        (f"RSS per worker after the first {w} checks", rss_at("rss_first_window_kib"), "-"),
+        (f"RSS per worker after the last {w} checks", rss_at("rss_end_kib"), "-"),
         (
-            "RSS growth, last / first",
+            "RSS growth, last / first (largest worker's)",
             lambda r: "n/a" if r["rss_growth_ratio"] is None else f"{r['rss_growth_ratio']:.3f}x",
             "~1.00x (noise)",
         ),
-        ("RSS peak (VmHWM)", rss_at("rss_peak_kib"), "-"),
+        ("peak RSS per worker (VmHWM)", rss_at("rss_peak_kib"), "flat"),
+        ("supervisor RSS, start / end", rss_at("supervisor_rss_kib"), "-"),
+        (
+            "PSS at the end, supervisor / each worker",
+            rss_at("pss_end_kib_supervisor_then_workers"),
+            "-",
+        ),
     ]
     head = ("figure", "cache off", "cache on", "target")
     body = [(label, cell(off, fn), cell(on, fn), target) for label, fn, target in rows]
@@ -391,7 +461,7 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
                 say(f"load: cache off, {args.checks} unique links at {args.concurrency}...")
                 urls = unique_urls(args.checks, OFFSETS["off"])
                 phases["off"] = await phase(
-                    fake, "off", urls, args.concurrency, args.max_seconds, workdir
+                    fake, "off", urls, args.concurrency, args.max_seconds, workdir, args.workers
                 )
             if args.only in (None, "on"):
                 urls, expected = pooled_urls(args.checks, OFFSETS["on"])
@@ -400,7 +470,7 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
                     f"(repeats: {100 * expected:.1f} %) at {args.concurrency}..."
                 )
                 phases["on"] = await phase(
-                    fake, "on", urls, args.concurrency, args.max_seconds, workdir
+                    fake, "on", urls, args.concurrency, args.max_seconds, workdir, args.workers
                 )
                 phases["on"]["distinct_links"] = len(set(urls))
                 phases["on"]["repeat_ratio"] = round(expected, 4)
@@ -417,6 +487,9 @@ def main() -> int:
         "--max-seconds", type=float, default=1800, help="per phase: stop sending after this"
     )
     parser.add_argument("--only", choices=("off", "on"), help="run only one phase")
+    parser.add_argument(
+        "--workers", type=int, default=available_cpus(), help="`veriflien serve --workers N`"
+    )
     args = parser.parse_args()
     if args.checks < 1 or args.concurrency < 1:
         parser.error("--checks and --concurrency must be at least 1")
@@ -432,7 +505,8 @@ def main() -> int:
             "concurrency": args.concurrency,
             "max_seconds_per_phase": args.max_seconds,
             "mix": [label for label, _make in KINDS.values()],
-            "service_max_concurrent_checks": 64,
+            "service_max_concurrent_checks_per_worker": 64,
+            "workers": args.workers,
         },
         **res,
         "load_wall_s": round(time.perf_counter() - started, 1),
@@ -442,7 +516,8 @@ def main() -> int:
     print(
         f"Vérif'Lien {m['veriflien']} load run, {doc['date']}, {m['cores']} cores ({m['cpu']}), "
         f"Python {m['python']}; `veriflien serve` subprocess over HTTP, {args.checks} checks per "
-        f"phase at concurrency {args.concurrency} (service: 64 at once, the rest wait); fake "
+        f"phase at concurrency {args.concurrency} (service: {args.workers} workers, 64 checks at "
+        f"once in each, the rest wait); fake "
         f"platform on loopback, +{DELAY * 1000:.0f} ms per response; load average at start "
         f"{m['loadavg_at_start'][0]:.1f}"
     )

@@ -11,10 +11,13 @@ reaches it through its lab settings (VERIFLIEN_RESOLVE / CA_BUNDLE / ALLOW_NETWO
 Figures: (1) check latency vs raw floor, (2) vs `yt-dlp -J`, (3) bytes read for 10 MB and 1 GB
 MP4s (moov at end) vs file size, and bytes the fake server sent for them, with the first request
 asking a range (now) vs a plain first GET (baseline, same run), (4) uncached checks/s at
-concurrency 64, in process and over HTTP against `veriflien serve`, (5) peak RSS. Results also
-go to bench/results/latest.json.
+concurrency 64, in process and over HTTP against `veriflien serve --workers 1` and `--workers 2`
+(each beside the other), cached answers per second at concurrency 50 with the service CPU per
+answer (beside /healthz on the same service), and the cost of a new TLS connection with a full
+handshake vs a resumed session (bench/scale.py), (5) peak RSS, per worker. Results also go to
+bench/results/latest.json.
 
-Usage: python bench/run.py [--quick] [--reps N] [--checks N] [--concurrency N]
+Usage: python bench/run.py [--quick] [--reps N] [--checks N] [--concurrency N] [--cached N]
 """
 
 from __future__ import annotations
@@ -41,6 +44,7 @@ for extra in (ROOT / "service", ROOT / "tests", ROOT / "bench"):
         sys.path.insert(0, str(extra))
 
 import aiohttp  # noqa: E402
+import scale  # noqa: E402
 from connect_proxy import ConnectProxy  # noqa: E402
 from replay import Recorder, bare_session, replay  # noqa: E402
 
@@ -420,11 +424,10 @@ async def throughput_engine(
 
 
 async def throughput_http(
-    fake: Fake, count: int, concurrency: int, workdir: Path
+    fake: Fake, count: int, concurrency: int, workdir: Path, workers: int, port: int
 ) -> dict[str, Any]:
-    """The same mix over HTTP against `veriflien serve` run as a subprocess (its own process:
-    its peak RSS is the service's)."""
-    port = free_port()
+    """The same mix over HTTP against `veriflien serve --workers N` run as a subprocess (a
+    supervisor and its workers: CPU is the whole tree's, peak RSS is each worker's)."""
     env = {
         **os.environ,
         **fake.info["env"],
@@ -436,32 +439,18 @@ async def throughput_http(
     env["PYTHONPATH"] = os.pathsep.join(
         [str(ROOT / "service"), *filter(None, [os.environ.get("PYTHONPATH")])]
     )
-    log = (workdir / "serve.log").open("wb")
-    proc = await asyncio.create_subprocess_exec(
-        *[sys.executable, "-m", "veriflien", "serve", "--host", "127.0.0.1", "--port", str(port)],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+    service = scale.Service(env, workers, port, workdir / f"serve-{workers}.log")
     base = f"http://127.0.0.1:{port}"
     latencies: list[float] = []
     statuses: Counter[int] = Counter()
     verdicts: Counter[str] = Counter()
     try:
+        await service.ready()
+        pids = service.worker_pids()
+        idle_rss = [peak_rss_of(pid) for pid in pids]
         timeout = aiohttp.ClientTimeout(total=60)
         connector = aiohttp.TCPConnector(limit=concurrency)
         async with aiohttp.ClientSession(timeout=timeout, connector=connector) as client:
-            for _ in range(100):
-                try:
-                    async with client.get(f"{base}/healthz") as resp:
-                        if resp.status == 200:
-                            break
-                except aiohttp.ClientError:
-                    pass
-                await asyncio.sleep(0.1)
-            else:
-                raise RuntimeError("veriflien serve did not become healthy")
-            idle_rss = peak_rss_of(proc.pid)
             gate = asyncio.Semaphore(concurrency)
 
             async def one(url: str, keep: bool = True) -> None:
@@ -474,22 +463,20 @@ async def throughput_http(
                         statuses[resp.status] += 1
                         verdicts[doc.get("verdict", "?") if isinstance(doc, dict) else "?"] += 1
 
-            await asyncio.gather(*(one(u, keep=False) for u in mixed_urls(8, 300000)))
-            service_cpu = cpu_seconds(proc.pid)
+            offset = 300000 + 1000 * workers  # fresh links for every service
+            await asyncio.gather(*(one(u, keep=False) for u in mixed_urls(8 * workers, offset)))
+            service_cpu = service.cpu()
+            worker_cpu = {pid: cpu_seconds(pid) or 0.0 for pid in pids}
             started = time.perf_counter()
-            await asyncio.gather(*(one(u) for u in mixed_urls(count, 200000)))
+            await asyncio.gather(*(one(u) for u in mixed_urls(count, 200000 + 20000 * workers)))
             wall = time.perf_counter() - started
-            service_cpu_after = cpu_seconds(proc.pid)
-        peak = peak_rss_of(proc.pid)
+            service_cpu_after = service.cpu()
+            worker_cpu = {pid: (cpu_seconds(pid) or 0.0) - cpu for pid, cpu in worker_cpu.items()}
+        peaks = [peak_rss_of(pid) for pid in service.worker_pids()]
     finally:
-        proc.terminate()
-        try:
-            await asyncio.wait_for(proc.wait(), 10)
-        except TimeoutError:
-            proc.kill()
-            await proc.wait()
-        log.close()
+        service.stop()
     return {
+        "workers": workers,
         "checks": count,
         "concurrency": concurrency,
         "wall_s": round(wall, 2),
@@ -497,13 +484,20 @@ async def throughput_http(
         "median_ms": ms(median(latencies)),
         "p95_ms": ms(pct(latencies, 95)),
         "statuses": {str(k): v for k, v in statuses.items()},
-        "service_cpu_ms_per_check": None
-        if service_cpu is None or service_cpu_after is None
-        else round((service_cpu_after - service_cpu) * 1000 / count, 1),
+        "service_cpu_ms_per_check": round((service_cpu_after - service_cpu) * 1000 / count, 1),
+        "service_cpu_utilisation": round((service_cpu_after - service_cpu) / wall, 2),
+        "cpu_s_per_worker": [round(v, 1) for v in worker_cpu.values()],
         "verdicts": dict(verdicts),
-        "service_idle_rss_kib": idle_rss,
-        "service_peak_rss_kib": peak,
+        "service_idle_rss_kib": max(filter(None, idle_rss), default=None),
+        "service_peak_rss_kib": max(filter(None, peaks), default=None),
+        "peak_rss_kib_per_worker": peaks,
     }
+
+
+async def tls_figure(fake: Fake) -> dict[str, Any]:
+    """One TLS handshake to the fake with the gate's TLS context: full vs resumed session."""
+    i = fake.info
+    return await scale.tls_handshakes(FAKE_ADDRESS, i["https_port"], i["ca_file"])
 
 
 # --------------------------------------------------------------------------- report
@@ -561,7 +555,7 @@ def table(res: dict[str, Any]) -> str:
     seq = res["throughput"]["sequential_checks_per_s"]
     for name, r in (
         ("engine", res["throughput"]["engine"]),
-        ("HTTP serve", res["throughput"]["http"]),
+        ("HTTP serve --workers 1", res["throughput"]["http"]),
     ):
         rows.append(
             (
@@ -572,13 +566,14 @@ def table(res: dict[str, Any]) -> str:
                 f"{r['checks_per_s'] / seq:.1f}x",
             )
         )
+    rows.extend(scale_rows(res))
     rss = res["rss"]
     rows.append(
         ("peak RSS: benchmark process (engine in it)", mib(rss["bench_kib"]), "-", "-", "-")
     )
     rows.append(
         (
-            "peak RSS: veriflien serve subprocess",
+            "peak RSS: veriflien serve --workers 1, its worker",
             mib(rss["service_peak_kib"]),
             "-",
             f"idle {mib(rss['service_idle_kib'])}",
@@ -591,6 +586,61 @@ def table(res: dict[str, Any]) -> str:
     line = "  ".join("-" * w for w in widths)
     fmt = "  ".join(f"{{:<{w}}}" for w in widths)
     return "\n".join([fmt.format(*head), line, *(fmt.format(*r) for r in rows)])
+
+
+def scale_rows(res: dict[str, Any]) -> list[tuple[str, str, str, str, str]]:
+    """Worker processes, cached answers and TLS handshakes (bench/scale.py)."""
+    rows = []
+    by_workers = res["throughput"]["http_workers"]
+    one = by_workers["1"]
+    for workers, r in by_workers.items():
+        if workers == "1":
+            continue
+        rows.append(
+            (
+                f"throughput (HTTP serve --workers {workers}), {r['checks']} checks "
+                f"@{r['concurrency']}",
+                f"{r['checks_per_s']:.1f} checks/s (CPU {r['service_cpu_utilisation']:.2f} cores)",
+                f">= {0.9 * int(workers):.1f}x --workers 1",
+                f"--workers 1: {one['checks_per_s']:.1f} checks/s "
+                f"(CPU {one['service_cpu_utilisation']:.2f} cores)",
+                f"{r['checks_per_s'] / one['checks_per_s']:.2f}x",
+            )
+        )
+        rows.append(
+            (
+                f"peak RSS per worker (HTTP serve --workers {workers})",
+                " / ".join(mib(k) for k in r["peak_rss_kib_per_worker"]),
+                "-",
+                f"--workers 1: {mib(one['service_peak_rss_kib'])}",
+                "-",
+            )
+        )
+    for workers, r in res["cached"].items():
+        rows.append(
+            (
+                f"cached answers (--workers {workers}) @{r['concurrency']}",
+                f"{r['cached']['per_s']}/s, service CPU {r['service_cpu_us_per_cached_answer']} "
+                "us each",
+                ">= 3000/s" if workers == "2" else "-",
+                f"/healthz {r['healthz']['per_s']}/s, CPU {r['service_cpu_us_per_healthz']} us",
+                f"{r['service_cpu_us_per_cached_answer'] / r['service_cpu_us_per_healthz']:.1f}x "
+                "CPU",
+            )
+        )
+    tls = res["tls"]
+    cpu, wall = tls["client_cpu_ms"], tls["wall_ms"]
+    rows.append(
+        (
+            "TLS handshake to the fake, resumed session"
+            + ("" if tls["resumption_on_by_default"] else " (off by default on this Python)"),
+            f"client CPU {cpu['resumed']:.2f} ms, wall {wall['resumed']:.1f} ms",
+            "-",
+            f"full: client CPU {cpu['full']:.2f} ms, wall {wall['full']:.1f} ms",
+            f"{cpu['resumed'] / cpu['full']:.2f}x CPU, {wall['resumed'] / wall['full']:.2f}x wall",
+        )
+    )
+    return rows
 
 
 async def main_async(args: argparse.Namespace) -> dict[str, Any]:
@@ -613,13 +663,33 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
                 recorder.enabled = False
                 say(f"bench: 4/5 {args.checks} checks at concurrency {args.concurrency}...")
                 engine_tp = await throughput_engine(engine, fake, args.checks, args.concurrency)
-            say("bench: 4/5 the same over HTTP against `veriflien serve`...")
-            http_tp = await throughput_http(fake, args.checks, args.concurrency, workdir)
+            # Load averages beside the figures that need both cores: other work skews them most.
+            loads: dict[str, list[float]] = {}
+            http_tp: dict[str, Any] = {}
+            for workers in (1, 2):
+                say(f"bench: 4/5 the same over HTTP against `veriflien serve --workers {workers}`")
+                loads[f"http_workers_{workers}"] = [round(x, 2) for x in os.getloadavg()]
+                http_tp[str(workers)] = await throughput_http(
+                    fake, args.checks, args.concurrency, workdir, workers, free_port()
+                )
+            cached: dict[str, Any] = {}
+            for workers in (1, 2):
+                say(f"bench: 4/5 {args.cached} cached answers @50, --workers {workers}")
+                loads[f"cached_workers_{workers}"] = [round(x, 2) for x in os.getloadavg()]
+                cached[str(workers)] = await scale.cached_answers(
+                    fake.info["env"], workdir, free_port(), workers=workers, count=args.cached
+                )
+            say("bench: 4/5 new TLS connections, full handshake vs resumed session...")
+            loads["tls"] = [round(x, 2) for x in os.getloadavg()]
+            res["tls"] = await tls_figure(fake)
+            res["cached"] = cached
+            res["loadavg_by_phase"] = loads
             mean_seq = sum(r["median_ms"] for r in res["latency"].values()) / len(KINDS)
             res["throughput"] = {
                 "sequential_checks_per_s": round(1000 / mean_seq, 2),
                 "engine": engine_tp,
-                "http": http_tp,
+                "http": http_tp["1"],
+                "http_workers": http_tp,
             }
         finally:
             fake.stop()
@@ -640,20 +710,23 @@ def main() -> int:
     parser.add_argument("--cli-reps", type=int, default=5, help="yt-dlp CLI runs per page")
     parser.add_argument("--checks", type=int, default=640, help="checks for throughput")
     parser.add_argument("--concurrency", type=int, default=64)
+    parser.add_argument("--cached", type=int, default=30000, help="cached answers to time")
     args = parser.parse_args()
     if args.quick:
-        args.reps, args.cli_reps, args.checks = 5, 2, 128
+        args.reps, args.cli_reps, args.checks, args.cached = 5, 2, 128, 5000
     started = time.perf_counter()
+    m = machine()  # before the run: its load average is the one at start
     res = asyncio.run(main_async(args))
     doc = {
         "date": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "machine": machine(),
+        "machine": m,
         "config": {
             "fake_delay_ms": DELAY * 1000,
             "reps": args.reps,
             "cli_reps": args.cli_reps,
             "checks": args.checks,
             "concurrency": args.concurrency,
+            "cached_answers": args.cached,
             "media_budget_target_bytes": MEDIA_BUDGET_TARGET,
         },
         **res,
@@ -676,6 +749,12 @@ def main() -> int:
             f"fake; its start-up alone: {res['ytdlp_cli']['startup_median_ms']:.0f} ms; "
             f"extractor {r['ytdlp_extractor']}, exit codes {r['ytdlp_exit_codes']})"
         )
+    print(
+        "load averages (1, 5, 15 min) at the start of the multi-core figures: "
+        + "; ".join(
+            f"{k} {v[0]:.1f}/{v[1]:.1f}/{v[2]:.1f}" for k, v in res["loadavg_by_phase"].items()
+        )
+    )
     print(f"floor = the check's own exchanges replayed bare and sequentially; written {RESULTS}")
     print(f"benchmark wall time {doc['bench_wall_s']:.0f} s")
     return 0

@@ -79,6 +79,8 @@ if [ ! -e "$ETC/veriflien.toml" ]; then
 # (VERIFLIEN_*) override this file; the instance key is in secret.env, readable by root only.
 host = "$HOST"
 port = $PORT
+# Worker processes: 0 = one per vCPU (~150 MiB each at peak; the unit's MemoryMax is 1G).
+workers = 0
 log_level = "info"
 # Shared state (cache, rate limits). Empty: in process memory, fine for one VM.
 redis_url = "$redis_url"

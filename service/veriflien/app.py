@@ -7,6 +7,8 @@ very same wiring.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 from collections.abc import AsyncIterator
 from importlib import resources
@@ -70,6 +72,22 @@ async def _state_ctx(app: web.Application) -> AsyncIterator[None]:
     await app[STATE].close()
 
 
+async def _metrics_sync_ctx(app: web.Application) -> AsyncIterator[None]:
+    """With several workers, copy this worker's live counts for /metrics once a second."""
+
+    async def sync_forever() -> None:
+        while True:
+            app[METRICS].sync()
+            await asyncio.sleep(1.0)
+
+    task = asyncio.get_running_loop().create_task(sync_forever())
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+    app[METRICS].sync()  # the last counts of a worker that stops are kept in the sums
+
+
 def _live_metrics(app: web.Application) -> dict[str, object]:
     gate = app.get(GATE)
     last = app.get(SELFTEST)
@@ -78,6 +96,7 @@ def _live_metrics(app: web.Application) -> dict[str, object]:
         "selftest": selftest.platforms() if selftest is not None else {},
         "selftest_age": selftest.age_seconds() if selftest is not None else None,
         "refusals": dict(gate.refusal_counts) if gate is not None else {},
+        "connections": gate.connection_counts if gate is not None else {},
         "rate_limited": dict(app[ACCESS].rate_limited),
         "auth_failures": app[ACCESS].auth_failures,
         "redis_degraded": app[STATE].degraded,
@@ -167,6 +186,8 @@ def create_app(settings: Settings | None = None) -> web.Application:
     app[SIGNER] = Signer.from_settings(settings)
     app.cleanup_ctx.append(_state_ctx)
     app.cleanup_ctx.append(_engine_ctx)
+    if app[METRICS].multiprocess_dir is not None:
+        app.cleanup_ctx.append(_metrics_sync_ctx)
     app.router.add_post("/api/v1/checks", create_check)
     app.router.add_post("/api/v1/sheet", create_sheet)
     app.router.add_post("/api/v1/messages", create_message_analysis)

@@ -15,12 +15,13 @@ import argparse
 import asyncio
 import json
 import logging
+import os
 import sys
 import textwrap
 from collections.abc import Sequence
 
 from veriflien import __version__
-from veriflien.settings import Settings, SettingsError, load
+from veriflien.settings import MAX_WORKERS, Settings, SettingsError, load
 
 EXIT_OK, EXIT_USAGE, EXIT_FAILED = 0, 2, 3
 
@@ -76,6 +77,13 @@ def _parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="run the HTTP service (API and console)")
     serve.add_argument("--host", help="listen address (default from settings: 127.0.0.1)")
     serve.add_argument("--port", type=int, help="listen port (default from settings: 8080)")
+    serve.add_argument(
+        "--workers",
+        type=_workers_arg,
+        metavar="N",
+        help="worker processes sharing the listening socket, or 'auto' "
+        "(default from settings: one per CPU the service may use)",
+    )
     serve.add_argument("--config", metavar="FILE", help="TOML settings file")
     check = sub.add_parser("check", help="check one link and print the verdict")
     check.add_argument("url", help="the link to check (it is never opened in a browser)")
@@ -137,6 +145,22 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _workers_arg(text: str) -> int:
+    """`--workers`: 1 to MAX_WORKERS, or 'auto' (0, one per CPU)."""
+    if text.strip().lower() == "auto":
+        return 0
+    try:
+        count = int(text)
+    except ValueError:
+        count = -1
+    if not 1 <= count <= MAX_WORKERS:
+        raise argparse.ArgumentTypeError(
+            f"expected a number of processes from 1 to {MAX_WORKERS}, or 'auto' (one per CPU); "
+            f"got {text!r}"
+        )
+    return count
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     try:
@@ -151,7 +175,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "keys":
         return _keys_add(settings, args.name, args.file)
     if args.command == "serve":
-        return _serve(settings, args.host, args.port)
+        return _serve(settings, args)
     if args.command == "selftest":
         return _selftest(settings, args.platform, args.json)
     if args.command == "message":
@@ -163,28 +187,68 @@ def main(argv: Sequence[str] | None = None) -> int:
     return _check(settings, args)
 
 
-def _serve(settings: Settings, host: str | None, port: int | None) -> int:
-    from aiohttp import web
-
+def _serve(settings: Settings, args: argparse.Namespace) -> int:
     from veriflien import logs
-    from veriflien.app import create_app
 
     logs.configure(settings.log_level)
+    overrides = {
+        name: value
+        for name, value in {"host": args.host, "port": args.port, "workers": args.workers}.items()
+        if value is not None
+    }
     try:
-        settings = settings.with_overrides(
-            **{k: v for k, v in {"host": host, "port": port}.items() if v is not None}
-        )
+        settings = settings.with_overrides(**overrides)
     except SettingsError as exc:
         print(f"veriflien: {exc}", file=sys.stderr)
         return EXIT_FAILED
+    if not hasattr(os, "fork"):  # Windows: no pre-fork workers, one process as before
+        return _serve_single(settings)
+
+    from veriflien import workers
+
+    count = workers.worker_count(settings)
+    try:
+        workers.preflight(settings)
+    except (ValueError, OSError) as exc:  # a catalogue that does not load
+        print(f"veriflien: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    try:
+        sockets = workers.bind(settings.host, settings.port)
+    except OSError as exc:
+        print(
+            f"veriflien: cannot listen on {settings.host}:{settings.port} "
+            f"({exc.strerror or type(exc).__name__})",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
+    log = logging.getLogger("veriflien")
     logs.log(
-        logging.getLogger("veriflien"),
+        log,
         logging.INFO,
         f"Vérif'Lien {__version__} listening",
         event="listening",
         host=settings.host,
-        port=settings.port,
+        port=sockets[0].getsockname()[1],
+        count=count,
     )
+    if count > 1 and not settings.redis_url:
+        public = settings.anonymous_checks == "any" and settings.rate_limit_per_client > 0
+        logs.log(
+            log,
+            logging.WARNING if public else logging.INFO,
+            "no Redis: each worker keeps its own cache and rate limits "
+            "(a client may get up to one allowance per worker)",
+            event="state_per_worker",
+            count=count,
+        )
+    return workers.serve(settings, count, sockets, args.config, overrides)
+
+
+def _serve_single(settings: Settings) -> int:
+    from aiohttp import web
+
+    from veriflien.app import create_app
+
     web.run_app(
         create_app(settings), host=settings.host, port=settings.port, print=None, access_log=None
     )

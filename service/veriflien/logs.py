@@ -33,6 +33,7 @@ _ALLOWED_FIELDS = frozenset(
         "bytes_read",
         "requests",
         "port",
+        "pid",
         "host",
         "event",
         "platform",

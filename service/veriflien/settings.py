@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 ENV_PREFIX = "VERIFLIEN_"
+MAX_WORKERS = 256  # a bound that catches typos (1000), far above any useful count
 
 
 class SettingsError(ValueError):
@@ -41,6 +42,14 @@ class Setting:
 SETTINGS: tuple[Setting, ...] = (
     Setting("host", str, "127.0.0.1", "Address the HTTP service listens on."),
     Setting("port", int, 8080, "Port the HTTP service listens on."),
+    Setting(
+        "workers",
+        int,
+        0,
+        "Processes serving HTTP on one shared listening socket (`veriflien serve --workers N` "
+        "overrides it). 0: one per CPU the service may use (its CPU affinity, capped by a cgroup "
+        "CPU quota). Without Redis, each worker keeps its own cache and rate-limit counters.",
+    ),
     Setting("log_level", str, "info", "debug, info, warning or error. Logs never contain URLs."),
     Setting(
         "instance_key",
@@ -292,6 +301,7 @@ _RANDOM_INSTANCE_KEYS: set[str] = set()
 class Settings:
     host: str = "127.0.0.1"
     port: int = 8080
+    workers: int = 0
     log_level: str = "info"
     instance_key: str = ""
     check_deadline: float = 20.0
@@ -393,6 +403,11 @@ def _validated(settings: Settings) -> Settings:
             raise SettingsError(f"{SETTINGS_BY_NAME[name].env}: must be a positive number")
     if not 0 <= settings.port < 65536:
         raise SettingsError(f"{ENV_PREFIX}PORT: {settings.port} is not a port")
+    if not 0 <= settings.workers <= MAX_WORKERS:
+        raise SettingsError(
+            f"{ENV_PREFIX}WORKERS: expected 0 (one per CPU) to {MAX_WORKERS}, "
+            f"got {settings.workers}"
+        )
     for name in (
         "max_response_bytes",
         "max_check_bytes",

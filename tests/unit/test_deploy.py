@@ -290,6 +290,38 @@ def test_install_debian_script_in_a_temporary_prefix(tmp_path: Path) -> None:
     assert (etc / "veriflien.toml").read_text().endswith("# edited\n")
 
 
+def _drain_seconds() -> float:
+    from veriflien.settings import Settings
+    from veriflien.workers import drain_seconds
+
+    return drain_seconds(Settings())
+
+
+def test_kubernetes_runs_one_worker_per_pod_and_waits_for_running_checks() -> None:
+    assert _by_name("ConfigMap", "veriflien-config")["data"]["VERIFLIEN_WORKERS"] == "1"
+    spec = _by_name("Deployment", "veriflien")["spec"]["template"]["spec"]
+    (container,) = spec["containers"]
+    pre_stop = container["lifecycle"]["preStop"]
+    assert "exec" not in pre_stop  # nothing but the service runs in the container
+    waited = pre_stop["sleep"]["seconds"]
+    # Killed before the drain ends, a pod would cut the checks it is running.
+    assert spec["terminationGracePeriodSeconds"] >= waited + _drain_seconds()
+
+
+def test_systemd_and_compose_let_running_checks_finish() -> None:
+    unit = (DEPLOY / "veriflien.service").read_text()
+    reload = re.search(r"^ExecReload=(\S+) (.*)$", unit, re.M)
+    # SIGHUP to the supervisor, sent by a program the unit may run (NoExecPaths=/).
+    assert reload and reload.group(1) == "/opt/veriflien/bin/python"
+    assert "os.kill(${MAINPID}, signal.SIGHUP)" in reload.group(2)
+    assert "KillMode=mixed" in unit  # the supervisor alone gets SIGTERM and drains its workers
+    stop = re.search(r"^TimeoutStopSec=(\d+)$", unit, re.M)
+    assert stop and int(stop.group(1)) >= _drain_seconds()
+    compose = yaml.safe_load((DEPLOY / "compose.yaml").read_text())["services"]["veriflien"]
+    grace = re.fullmatch(r"(\d+)s", compose["stop_grace_period"])
+    assert grace and int(grace.group(1)) >= _drain_seconds()
+
+
 def _compose_value(text: str, env: dict[str, str]) -> str:
     """Compose's ${VAR}, ${VAR:-default} and ${VAR:?message} substitution."""
 

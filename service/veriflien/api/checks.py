@@ -16,6 +16,7 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
 from aiohttp import web
 
 from veriflien import __version__
@@ -231,7 +232,10 @@ async def _answer(
 
 
 def _dumps(obj: Any) -> str:
-    return json.dumps(obj, ensure_ascii=False)
+    # orjson: a result document (~10 KB) in a few microseconds instead of ~70 with json, on
+    # every answer (the largest cut on the cached-answer path, see bench/scale.py). Same
+    # output as ensure_ascii=False, without spaces.
+    return orjson.dumps(obj).decode()
 
 
 async def healthz(request: web.Request) -> web.Response:

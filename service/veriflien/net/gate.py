@@ -12,7 +12,9 @@ own traffic — goes through `Gate.fetch`, which:
   records the chain; a hop to another origin does not carry the caller's credentials;
 - enforces a per-check deadline, connect/read timeouts, a byte cap per response and per check, and
   decodes gzip/deflate/brotli itself with an output cap (a 10 KB bomb cannot become 10 GB);
-- sends no cookies, no Referer, an honest User-Agent, and always verifies TLS.
+- sends no cookies, no Referer, an honest User-Agent, and always verifies TLS;
+- reuses connections and TLS sessions across checks only for the same host, port and TLS, with the
+  address policy applied again to every connection a request is sent on (connections.py).
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
 
 from veriflien import __version__
+from veriflien.net.connections import RESUMPTION_SAFE, GuardedConnector, tls_context
 from veriflien.net.encoding import decode_html, decode_text
 from veriflien.net.policy import AddressPolicy, Refusal
 from veriflien.net.refresh import meta_refresh, might_refresh, parse_refresh
@@ -182,13 +185,22 @@ class Gate:
         self._ports = settings.port_set
         self.user_agent = settings.user_agent.replace("{version}", __version__)
         self.refusal_counts: dict[str, int] = {}
+        self._connector: GuardedConnector | None = None
+        self._ssl_context: ssl.SSLContext | None = None
 
-    async def start(self) -> None:
-        ssl_context = ssl.create_default_context()
-        if self.settings.ca_bundle:
-            ssl_context.load_verify_locations(cafile=self.settings.ca_bundle)
-        connector = aiohttp.TCPConnector(
-            ssl=ssl_context,
+    @property
+    def connection_counts(self) -> dict[str, int]:
+        """New outbound connections so far, by kind: plain, tls_full, tls_resumed."""
+        return dict(self._connector.opened) if self._connector is not None else {}
+
+    async def start(self, *, tls_resumption: bool | None = None) -> None:
+        # One pool per gate (per worker process), shared by every check: see connections.py.
+        # TLS resumption by default only where it does not leak memory (RESUMPTION_SAFE).
+        resume = RESUMPTION_SAFE if tls_resumption is None else tls_resumption
+        self._ssl_context = tls_context(self.settings.ca_bundle, resume=resume)
+        connector = GuardedConnector(
+            policy=self.policy,
+            ssl=self._ssl_context,
             resolver=GuardedResolver(self.policy, self._pins),
             socket_factory=self._open_socket,
             limit=256,
@@ -196,6 +208,7 @@ class Gate:
             ttl_dns_cache=10,
             enable_cleanup_closed=True,
         )
+        self._connector = connector
         self._session = aiohttp.ClientSession(
             connector=connector,
             cookie_jar=aiohttp.DummyCookieJar(),  # no cookies kept or sent, ever

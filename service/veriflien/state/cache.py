@@ -26,7 +26,6 @@ is the time of the request being answered, and no header says "hit".
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import json
 import os
@@ -34,6 +33,7 @@ import zlib
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
@@ -100,9 +100,10 @@ class ResultCache:
             return None
         link = str(target.url).encode("utf-8", "surrogatepass")
         context = f"\0{request.lang}\0{request.country}\0{int(request.minor)}".encode()
-        name = hmac.new(self.secret, b"veriflien-cache-name\0" + link + context, hashlib.sha256)
-        key = hmac.new(self.secret, b"veriflien-cache-key\0" + link, hashlib.sha256).digest()
-        return "cache:" + name.hexdigest(), key, target.given
+        # hmac.digest: OpenSSL's one-shot HMAC, a fraction of hmac.new()'s cost on every hit.
+        name = hmac.digest(self.secret, b"veriflien-cache-name\0" + link + context, "sha256")
+        key = hmac.digest(self.secret, b"veriflien-cache-key\0" + link, "sha256")
+        return "cache:" + name.hex(), key, target.given
 
     async def get(self, request: CheckRequest) -> CachedCheck | None:
         if not self.enabled:
@@ -116,7 +117,7 @@ class ResultCache:
             return None
         try:
             plain = AESGCM(key).decrypt(blob[:_NONCE_BYTES], blob[_NONCE_BYTES:], name.encode())
-            entry = json.loads(zlib.decompress(plain))
+            entry = orjson.loads(zlib.decompress(plain))  # ~2x json.loads: a hit's largest cost
             if entry.get("format") != _FORMAT or not isinstance(entry.get("doc"), dict):
                 return None
             cached = CachedCheck(
