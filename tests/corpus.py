@@ -9,7 +9,6 @@ session pays the ffmpeg cost once.
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,10 +22,6 @@ _SOURCES = [
 ]  # fmt: skip
 _X264 = ["-c:v", "libx264", "-preset", "ultrafast", "-g", "20", "-pix_fmt", "yuv420p"]
 _AAC = ["-c:a", "aac", "-b:a", "32k"]
-
-
-def ffmpeg_available() -> bool:
-    return shutil.which("ffmpeg") is not None
 
 
 @dataclass(frozen=True)

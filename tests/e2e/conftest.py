@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from fakes.platform import FakePlatform
+from tools import missing_reason
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 # Flags that keep a headless chromium from calling home (and failing on a closed network).
@@ -96,7 +97,7 @@ def build_extension(out: Path, instance: str | None = None) -> dict[str, Path]:
 @pytest.fixture(scope="module")  # not session: its loop must not outlive the e2e modules
 def playwright_instance() -> Iterator[object]:
     if not Path(CHROMIUM).exists():
-        pytest.skip("Debian chromium is not installed (.ci/run installs it)")
+        pytest.skip(missing_reason("chromium"))
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
