@@ -123,6 +123,22 @@ def test_compose_runs_service_valkey_and_caddy_with_every_variable_commented() -
         assert not line or line.startswith("#") or "=" in line
 
 
+def test_compose_gives_caddy_every_variable_the_caddyfile_needs() -> None:
+    """A `{$VAR}` without a default in the Caddyfile must be required (`:?`) by compose: an empty
+    value is a Caddyfile syntax error (`email` with no address) or a site with no address."""
+    caddyfile = (DEPLOY / "Caddyfile").read_text()
+    placeholders = dict(re.findall(r"\{\$([A-Z_]+)(?::([^}]*))?\}", caddyfile))
+    assert {"VERIFLIEN_DOMAIN", "ACME_EMAIL", "VERIFLIEN_UPSTREAM"} <= set(placeholders)
+    compose = yaml.safe_load((DEPLOY / "compose.yaml").read_text())
+    environment = compose["services"]["caddy"]["environment"]
+    for name, default in placeholders.items():
+        if not default:
+            assert re.fullmatch(rf"\$\{{{name}:\?[^}}]+\}}", environment.get(name, "")), name
+    # The upstream's default is the compose service and the port it listens on.
+    service = compose["services"]["veriflien"]["environment"]
+    assert placeholders["VERIFLIEN_UPSTREAM"] == f"veriflien:{service['VERIFLIEN_PORT']}"
+
+
 def test_containerfile_installs_like_the_readme_and_runs_unprivileged() -> None:
     text = (DEPLOY / "Containerfile").read_text()
     assert re.search(r"pip install (--no-cache-dir )?\.$", text, re.M)
