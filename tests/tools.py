@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import re
 import shlex
 import shutil
 import subprocess
@@ -33,6 +34,7 @@ class Tool:
     command: str  # looked up on PATH
     package: str  # the Debian package that provides it
     why: str
+    min_major: int = 0  # oldest major version that works, read from `COMMAND --version`
 
 
 TOOLS: tuple[Tool, ...] = (
@@ -41,7 +43,8 @@ TOOLS: tuple[Tool, ...] = (
     Tool("firefox-esr", "firefox-esr", "end-to-end tests of the Firefox extension (Marionette)"),
     Tool("redis-server", "redis-server", "shared cache and rate limits across replicas"),
     Tool("caddy", "caddy", "the shipped deploy/Caddyfile, live in front of the service"),
-    Tool("node", "nodejs", "builds the extension (extension/build.mjs)"),
+    # web-ext 10 declares Node 20 or later, and its undici needs the global File of Node 20.
+    Tool("node", "nodejs", "builds the extension and runs web-ext", min_major=20),
     Tool("npm", "npm", "installs web-ext and axe-core for the extension tests"),
 )
 TOOLS_BY_COMMAND = {tool.command: tool for tool in TOOLS}
@@ -51,11 +54,32 @@ TOOLS_BY_COMMAND = {tool.command: tool for tool in TOOLS}
 VENV = Tool("python3 -m venv", "python3-venv", "creates .venv (Debian splits ensurepip out)")
 
 
-def missing() -> list[Tool]:
-    """The tools not on PATH (the tests simulate a bare machine with a PATH that lacks them)."""
-    absent = [tool for tool in TOOLS if shutil.which(tool.command) is None]
+def _version_problem(tool: Tool, path: str) -> str | None:
+    if not tool.min_major:
+        return None
+    try:
+        out = subprocess.run(
+            [path, "--version"], capture_output=True, text=True, timeout=30, check=False
+        ).stdout.strip()
+    except (OSError, subprocess.TimeoutExpired):
+        return "does not run"
+    match = re.search(r"(\d+)\.\d+", out)
+    if match is None or int(match.group(1)) < tool.min_major:
+        return f"{out or 'an unknown version'} is too old, {tool.min_major} or later is needed"
+    return None
+
+
+def missing() -> list[tuple[Tool, str]]:
+    """The tools not on PATH or too old, each with what is wrong (the tests simulate a bare
+    machine with a PATH that lacks them)."""
+    absent = []
+    for tool in TOOLS:
+        path = shutil.which(tool.command)
+        problem = "not installed" if path is None else _version_problem(tool, path)
+        if problem:
+            absent.append((tool, problem))
     if importlib.util.find_spec("ensurepip") is None:
-        absent.append(VENV)
+        absent.append((VENV, "not installed"))
     return absent
 
 
@@ -96,12 +120,20 @@ def _passwordless_sudo() -> bool:
     return probe.returncode == 0
 
 
-def _stop(absent: list[Tool], command: list[str], why: str) -> int:
+def _stop(absent: list[tuple[Tool, str]], command: list[str], why: str) -> int:
     print(f"make test: the test suite needs tools this machine lacks ({why}):", file=sys.stderr)
-    for tool in absent:
-        print(f"  - {tool.command}: {tool.why}", file=sys.stderr)
+    for tool, problem in absent:
+        detail = "" if problem == "not installed" else f" ({problem})"
+        print(f"  - {tool.command}{detail}: {tool.why}", file=sys.stderr)
     print("Install them with this one command, then run `make test` again:", file=sys.stderr)
     print(f"  {shlex.join(command)}", file=sys.stderr)
+    if any(problem != "not installed" for _, problem in absent):
+        # Debian 12 ships Node 18; Debian 13 ships Node 20.
+        print(
+            "  (a version too old even after that: this release's package is too old; Debian 13 "
+            "or later has what the suite needs)",
+            file=sys.stderr,
+        )
     return 1
 
 
@@ -110,7 +142,7 @@ def ensure(install: bool) -> int:
     absent = missing()
     if not absent:
         return 0
-    packages = list(dict.fromkeys(tool.package for tool in absent))
+    packages = list(dict.fromkeys(tool.package for tool, _ in absent))
     root = _is_root()
     command = install_command(packages, root)
     if not install:
@@ -127,7 +159,7 @@ def ensure(install: bool) -> int:
             return _stop(absent, command, f"`{shlex.join(step)}` failed")
     still = missing()
     if still:
-        return _stop(still, command, "still missing after apt-get install")
+        return _stop(still, command, "still missing or too old after apt-get install")
     print(f"make test: installed {' '.join(packages)}", file=sys.stderr)
     return 0
 

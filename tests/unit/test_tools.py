@@ -67,7 +67,9 @@ def test_as_root_or_with_passwordless_sudo_it_installs_and_says_what_it_runs(bar
         f"""\
         echo "$*" >> {log}
         if [ "$1" = install ]; then
-          for c in {commands}; do printf '#!/bin/sh\\n' > {bare}/$c; /bin/chmod +x {bare}/$c; done
+          for c in {commands}; do
+            printf '#!/bin/sh\\necho v20.19.2\\n' > {bare}/$c; /bin/chmod +x {bare}/$c
+          done
         fi
         """,
     )
@@ -95,6 +97,22 @@ def test_not_root_and_sudo_wants_a_password_stops_without_running_apt_get(
     assert "sudo asks for a password" in err
     assert "  sudo apt-get install -y --no-install-recommends " + " ".join(PACKAGES) in err
     assert not ran.exists()
+
+
+def test_a_node_too_old_for_web_ext_is_named_and_stops_the_run(bare: Path) -> None:
+    # Debian 12's nodejs is 18; web-ext 10 needs 20. apt-get cannot fix it: the run stops.
+    for tool in tools.TOOLS:
+        _stand_in(bare / tool.command, "echo v18.20.4\n" if tool.command == "node" else "")
+    log = bare.parent / "apt.log"
+    _stand_in(bare / "apt-get", f'echo "$*" >> {log}\n')
+    _stand_in(bare / "sudo", '[ "$1" = -n ] && shift\nexec "$@"\n')
+    result = _run_script(bare, "--install")
+    assert result.returncode == 1
+    assert "still missing or too old after apt-get install" in result.stderr
+    assert "- node (v18.20.4 is too old, 20 or later is needed): " in result.stderr
+    assert log.read_text().splitlines()[-1] == "install -y --no-install-recommends nodejs"
+    assert "Debian 13" in result.stderr
+    assert "ffmpeg" not in result.stderr  # only what is wrong is named
 
 
 def test_a_failed_apt_get_stops_the_run(bare: Path) -> None:
