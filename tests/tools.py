@@ -127,13 +127,14 @@ def _stop(absent: list[tuple[Tool, str]], command: list[str], why: str) -> int:
         print(f"  - {tool.command}{detail}: {tool.why}", file=sys.stderr)
     print("Install them with this one command, then run `make test` again:", file=sys.stderr)
     print(f"  {shlex.join(command)}", file=sys.stderr)
-    if any(problem != "not installed" for _, problem in absent):
-        # Debian 12 ships Node 18; Debian 13 ships Node 20.
-        print(
-            "  (a version too old even after that: this release's package is too old; Debian 13 "
-            "or later has what the suite needs)",
-            file=sys.stderr,
-        )
+    for tool, problem in absent:
+        if problem != "not installed":
+            # Debian 12 ships Node 18, Debian 13 ships Node 20.
+            print(
+                f"If {tool.command} stays too old after that, this release's {tool.package} is: "
+                f"Debian 13 and later ship {tool.command} {tool.min_major} or later.",
+                file=sys.stderr,
+            )
     return 1
 
 
