@@ -120,7 +120,7 @@ def axe_source() -> str:
     path = EXTENSION / "node_modules" / "axe-core" / "axe.min.js"
     if not path.exists():
         if NPM is None:
-            pytest.skip("npm is not installed (axe-core comes from the npm registry)")
+            pytest.skip(missing_reason("npm"))
         subprocess.run(
             [NPM, "ci", "--no-audit", "--no-fund"], cwd=EXTENSION, check=True, capture_output=True
         )

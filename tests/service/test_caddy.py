@@ -41,6 +41,7 @@ from tools import require
 ROOT = Path(__file__).resolve().parents[2]
 CADDYFILE = ROOT / "deploy" / "Caddyfile"
 CLIENT_A, CLIENT_B, CLIENT_C = "127.0.0.21", "127.0.0.22", "127.0.0.23"
+MONITORING = "127.0.0.24"  # this machine, but not the proxy's address: may read /metrics
 PER_CLIENT = 2  # checks per client address per window
 WAIT = 30  # seconds before a socket read gives up: a failure detector, not a measured time
 
@@ -95,8 +96,7 @@ def service(fake_platform: FakePlatform, tmp_path_factory: pytest.TempPathFactor
         "VERIFLIEN_RATE_LIMIT_PER_CLIENT": str(PER_CLIENT),
         # Windows are aligned to the clock: a year-long one does not end during the test.
         "VERIFLIEN_RATE_LIMIT_WINDOW": "31536000",
-        # Caddy passes the client's Host (localhost:PORT) through: name it explicitly for the
-        # Host allow-list the service is getting (issue 13); today the variable is not read.
+        # Caddy passes the client's Host (localhost:PORT) through: the allow-list names it.
         "VERIFLIEN_ALLOWED_HOSTS": "localhost",
         # The held page decides when the check ends, not a timeout.
         "VERIFLIEN_CHECK_DEADLINE": "120",
@@ -248,10 +248,16 @@ OPS_PATHS = [
 
 def test_metrics_and_readiness_are_not_served_through_caddy(caddy: Caddy, service: str) -> None:
     # Directly, from this machine, both answer: so a leak through Caddy would show.
-    with urllib.request.urlopen(service + "/metrics", timeout=WAIT) as answer:
-        assert b"veriflien_checks_total" in answer.read()
-    with urllib.request.urlopen(service + "/readyz", timeout=WAIT) as answer:
-        assert answer.status == 200
+    host, port = service.removeprefix("http://").split(":")
+    for path, expected in (("/metrics", b"veriflien_checks_total"), ("/readyz", b'"engine"')):
+        with closing(
+            http.client.HTTPConnection(
+                host, int(port), timeout=WAIT, source_address=(MONITORING, 0)
+            )
+        ) as conn:
+            conn.request("GET", path)
+            answer = conn.getresponse()
+            assert answer.status == 200 and expected in answer.read(), path
     for path in OPS_PATHS:
         with closing(
             http.client.HTTPSConnection("localhost", caddy.port, context=caddy.tls, timeout=WAIT)
