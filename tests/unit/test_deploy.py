@@ -377,7 +377,7 @@ def test_every_deploy_path_answers_the_host_names_its_clients_send() -> None:
 
     # Kubernetes: probes send Host: localhost; Prometheus (pod annotations) the pod address.
     configmap = _by_name("ConfigMap", "veriflien-config")["data"]
-    settings = load(configmap)
+    settings = load({**configmap, "VERIFLIEN_INSTANCE_KEY": "k"})  # the key: veriflien-secret
     hosts = HostPolicy(settings.host, settings.allowed_hosts)
     (container,) = _by_name("Deployment", "veriflien")["spec"]["template"]["spec"]["containers"]
     for probe in ("livenessProbe", "readinessProbe", "startupProbe"):
