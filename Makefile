@@ -6,7 +6,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8080
 LOAD_CHECKS ?= 20000
 
-.PHONY: run test test-real lint format bench extension clean
+.PHONY: run test tools test-real lint format bench extension clean
 
 $(BIN)/veriflien: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,8 +21,13 @@ $(VENV)/.test-deps: $(BIN)/veriflien
 run: $(BIN)/veriflien ## serve on http://127.0.0.1:8080 with embedded defaults
 	$(BIN)/veriflien serve --host $(HOST) --port $(PORT)
 
-test: $(VENV)/.test-deps ## the whole suite
+test: tools $(VENV)/.test-deps ## the whole suite: nothing is skipped for a missing tool
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# ffmpeg, chromium, firefox-esr, redis-server, caddy, node and npm: installed with apt-get when
+# missing (as root or with passwordless sudo), or the run stops here, naming the one command to run.
+tools:
+	$(PYTHON) tests/tools.py --install
 
 test-real: $(VENV)/.test-deps ## replays ../shared/real (recorded platform answers, real media)
 	VERIFLIEN_REAL_TESTS=1 $(BIN)/python -m pytest tests/real $(PYTEST_ARGS)

@@ -108,8 +108,15 @@ touch "$ETC/api-keys"
 chmod 0644 "$ETC/api-keys"  # salted hashes only; the service user must read it
 
 step "checking the settings"
-"$VENV/bin/python" -c 'import sys; from veriflien.settings import load; load(config_file=sys.argv[1])' \
-  "$ETC/veriflien.toml"
+# With the secret, as systemd will start it: with redis_url set, an empty key refuses to start.
+(
+  set -a
+  # shellcheck disable=SC1091  # written above
+  . "$ETC/secret.env"
+  set +a
+  "$VENV/bin/python" -c 'import sys; from veriflien.settings import load; load(config_file=sys.argv[1])' \
+    "$ETC/veriflien.toml"
+)
 
 step "systemd unit in $UNIT_DIR"
 install -d -m 0755 "$UNIT_DIR/veriflien.service.d" "$UNIT_DIR/veriflien-selftest.service.d"

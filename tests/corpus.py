@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,10 +23,6 @@ _SOURCES = [
 ]  # fmt: skip
 _X264 = ["-c:v", "libx264", "-preset", "ultrafast", "-g", "20", "-pix_fmt", "yuv420p"]
 _AAC = ["-c:a", "aac", "-b:a", "32k"]
-
-
-def ffmpeg_available() -> bool:
-    return shutil.which("ffmpeg") is not None
 
 
 @dataclass(frozen=True)

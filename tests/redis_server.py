@@ -1,7 +1,7 @@
 """A throwaway redis-server for the shared-state tests: real Redis, free port, nothing on disk.
 
-Tests that need it skip (with the reason) only when the binary is missing; CI installs it
-(.ci/run), so there the tests always run.
+`make test` installs redis-server when it is missing (tests/tools.py); a direct pytest run on a
+machine without it skips those tests with a reason that CI counts as a failure.
 """
 
 from __future__ import annotations
@@ -13,10 +13,6 @@ import time
 from pathlib import Path
 
 REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
-
-
-def redis_available() -> bool:
-    return Path(REDIS_SERVER).is_file()
 
 
 def free_port() -> int:

@@ -59,7 +59,7 @@ SETTINGS: tuple[Setting, ...] = (
         "and encryption keys, and the key that signs answers (unless signing_key_file is set); "
         "every replica needs the same one: 32 random bytes or more (deploy/README.md shows how). "
         "Empty: a random key per process, so digests cannot be linked across restarts and "
-        "signed answers cannot be verified after one.",
+        "signed answers cannot be verified after one. Required when redis_url is set.",
     ),
     Setting("check_deadline", float, 20.0, "Seconds a whole check may take, all probes included."),
     Setting(
@@ -145,6 +145,14 @@ SETTINGS: tuple[Setting, ...] = (
         "Shared state for several replicas: the result cache and the rate limits live in this "
         "Redis or Valkey (redis://host:6379/0, rediss:// for TLS). Empty: kept in process memory. "
         "When Redis is down the service keeps answering from local state and /readyz reports it.",
+    ),
+    Setting(
+        "allow_random_instance_key",
+        bool,
+        False,
+        "With redis_url set and instance_key empty, start anyway with a random key per process: "
+        "replicas then share neither cache nor rate limits through Redis. Off: such a "
+        "configuration refuses to start.",
     ),
     Setting(
         "redis_timeout",
@@ -327,6 +335,7 @@ class Settings:
     platforms_file: str = ""
     resources_file: str = ""
     redis_url: str = ""
+    allow_random_instance_key: bool = False
     redis_timeout: float = 0.5
     cache_ttl: float = 600.0
     cache_ttl_non_public: float = 60.0
@@ -467,6 +476,17 @@ def _validated(settings: Settings) -> Settings:
                 ) from exc
     if settings.ca_bundle and not Path(settings.ca_bundle).is_file():
         raise SettingsError(f"{ENV_PREFIX}CA_BUNDLE: no file at {settings.ca_bundle}")
+    if settings.redis_url and not settings.instance_key and not settings.allow_random_instance_key:
+        # Each replica would draw its own random key below: its cache entries and rate-limit
+        # counters would be named and encrypted under it, unreadable to every other replica, and
+        # the shared Redis would silently share nothing. Fail at start-up instead.
+        raise SettingsError(
+            f"{ENV_PREFIX}INSTANCE_KEY is empty while {ENV_PREFIX}REDIS_URL is set: every replica "
+            "would use its own random key and they would share neither cache nor rate limits. "
+            f'Set the same {ENV_PREFIX}INSTANCE_KEY on every replica (python3 -c "import secrets; '
+            f'print(secrets.token_hex(32))"), or {ENV_PREFIX}ALLOW_RANDOM_INSTANCE_KEY=true to '
+            "accept it."
+        )
     if not settings.instance_key:
         settings = replace(settings, instance_key=secrets.token_hex(32))
         _RANDOM_INSTANCE_KEYS.add(settings.instance_key)

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from fakes.platform import FakePlatform
+from tools import missing_reason
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 # Flags that keep a headless chromium from calling home (and failing on a closed network).
@@ -96,7 +97,7 @@ def build_extension(out: Path, instance: str | None = None) -> dict[str, Path]:
 @pytest.fixture(scope="module")  # not session: its loop must not outlive the e2e modules
 def playwright_instance() -> Iterator[object]:
     if not Path(CHROMIUM).exists():
-        pytest.skip("Debian chromium is not installed (.ci/run installs it)")
+        pytest.skip(missing_reason("chromium"))
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -119,7 +120,7 @@ def axe_source() -> str:
     path = EXTENSION / "node_modules" / "axe-core" / "axe.min.js"
     if not path.exists():
         if NPM is None:
-            pytest.skip("npm is not installed (axe-core comes from the npm registry)")
+            pytest.skip(missing_reason("npm"))
         subprocess.run(
             [NPM, "ci", "--no-audit", "--no-fund"], cwd=EXTENSION, check=True, capture_output=True
         )

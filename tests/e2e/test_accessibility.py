@@ -29,6 +29,7 @@ import pytest
 
 from e2e.conftest import CHROMIUM, CHROMIUM_ARGS, NODE, build_extension
 from e2e.test_console import VERDICT_WORDS, event_stream, result_document
+from tools import missing_reason
 
 pytestmark = pytest.mark.e2e
 
@@ -282,7 +283,7 @@ def extension(
     playwright_instance: Any, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Extension]:
     if NODE is None:
-        pytest.skip("node is not installed (the extension is built by extension/build.mjs)")
+        pytest.skip(missing_reason("node"))
     dist = build_extension(tmp_path_factory.mktemp("a11y-extension"))["chromium"]
     instance = CannedInstance()
     threading.Thread(target=instance.serve_forever, daemon=True).start()

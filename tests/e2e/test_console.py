@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 
 from fakes import scenarios_console
+from tools import require
 from veriflien import __version__
 from veriflien.advice import render
 from veriflien.probes import registry
@@ -70,10 +71,9 @@ def open_console(browser: Any, base: str, **context_args: Any) -> Console:
 @pytest.fixture(scope="session")
 def console_media(tmp_path_factory: pytest.TempPathFactory) -> None:
     """A complete MP4 and an interrupted upload of it (40 %), served by scenarios_console."""
-    from corpus import build_corpus, ffmpeg_available
+    from corpus import build_corpus
 
-    if not ffmpeg_available():
-        pytest.skip("ffmpeg is needed to generate the test videos")
+    require("ffmpeg")
     corpus = build_corpus(tmp_path_factory.mktemp("console-media"))
     data = corpus.mp4_faststart.read_bytes()
     scenarios_console.MEDIA["clip.mp4"] = data

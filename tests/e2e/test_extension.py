@@ -23,6 +23,7 @@ import pytest
 
 from e2e.conftest import CHROMIUM, CHROMIUM_ARGS
 from fakes.scenarios_console import PRIVATE_VIDEO_ID
+from tools import missing_reason
 
 ROOT = Path(__file__).resolve().parents[2]
 EXTENSION = ROOT / "extension"
@@ -34,7 +35,7 @@ PRIVATE_LINK = f"https://youtu.be/{PRIVATE_VIDEO_ID}"
 GONE_LINK = "https://videos.example.com/gone"  # answers 410: "removed"
 TIMEOUT_MS = 30_000
 
-needs_node = pytest.mark.skipif(NODE is None, reason="node is not installed")
+needs_node = pytest.mark.skipif(NODE is None, reason=missing_reason("node"))
 
 
 def _build(out: Path, instance: str | None = None) -> dict[str, Path]:
@@ -152,7 +153,7 @@ def test_build_refuses_plain_http_to_another_computer(tmp_path: Path) -> None:
 
 
 @needs_node
-@pytest.mark.skipif(NPM is None, reason="npm is not installed")
+@pytest.mark.skipif(NPM is None, reason=missing_reason("npm"))
 def test_web_ext_lint_has_no_errors(tmp_path: Path) -> None:
     if not (EXTENSION / "node_modules" / ".bin" / "web-ext").exists():
         subprocess.run(
@@ -209,7 +210,7 @@ class Browser:
 @pytest.fixture(scope="session")
 def chromium_extension(tmp_path_factory: pytest.TempPathFactory) -> Path:
     if NODE is None:
-        pytest.skip("node is not installed (the extension is built by extension/build.mjs)")
+        pytest.skip(missing_reason("node"))
     # The default preset (http://127.0.0.1:8080): the tests set the real instance through the
     # options page, as a person would, so a check can only succeed if the options work.
     return _build(tmp_path_factory.mktemp("extension"))["chromium"]

@@ -37,6 +37,7 @@ import pytest
 
 from e2e.conftest import NODE, build_extension, free_port
 from fakes.scenarios_console import FIREFOX_PRIVATE_VIDEO_ID, PRIVATE_VIDEO_ID
+from tools import missing_reason
 
 pytestmark = pytest.mark.e2e
 
@@ -379,7 +380,7 @@ def _wait_for_port(
 @pytest.fixture(scope="session")
 def firefox_zip(tmp_path_factory: pytest.TempPathFactory) -> Path:
     if NODE is None:
-        pytest.skip("node is not installed (the extension is built by extension/build.mjs)")
+        pytest.skip(missing_reason("node"))
     # The default preset (http://127.0.0.1:8080): the tests set the real instance through the
     # options page, as a person would.
     out = tmp_path_factory.mktemp("firefox-extension")
@@ -390,7 +391,7 @@ def firefox_zip(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def firefox(firefox_zip: Path, live_service: str, tmp_path: Path) -> Iterator[Firefox]:
     if not Path(FIREFOX).exists():
-        pytest.skip("Debian firefox-esr is not installed")
+        pytest.skip(missing_reason("firefox-esr"))
     from marionette_driver.addons import Addons
     from marionette_driver.errors import MarionetteException
     from marionette_driver.marionette import Marionette

@@ -23,11 +23,12 @@ from typing import Any
 
 import pytest
 
-from corpus import build_corpus, decoded_seconds, ffmpeg_available
+from corpus import build_corpus, decoded_seconds
 from fakes import youtube_shapes
 from fakes.platform import HOSTS, FakePlatform
 from fakes.scenarios_media import TRUNCATED, MediaLibrary, install_corpus
 from fakes.scenarios_platforms import OLD_LAYOUT_ID, shape_video_id
+from tools import require
 from veriflien.result import Verdict
 
 REACHABLE = frozenset({"public", "unlisted"})
@@ -248,8 +249,7 @@ CASES: list[Case] = [
 def media_library(
     fake_platform: FakePlatform, tmp_path_factory: pytest.TempPathFactory
 ) -> MediaLibrary:
-    if not ffmpeg_available():
-        pytest.skip("ffmpeg is not installed: the generated media corpus is unavailable")
+    require("ffmpeg")
     return install_corpus(fake_platform, build_corpus(tmp_path_factory.mktemp("scenario-media")))
 
 

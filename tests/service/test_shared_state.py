@@ -8,6 +8,7 @@ ports, one fake platform: "the second replica did not fetch" is read from the fa
 from __future__ import annotations
 
 import asyncio
+import shutil
 import time
 from pathlib import Path
 from typing import Any
@@ -15,13 +16,14 @@ from typing import Any
 import pytest
 
 from openapi_check import documented_paths, validate_response
-from redis_server import RedisServer, redis_available
+from redis_server import RedisServer
+from tools import missing_reason
 from veriflien.access import add_key
 from veriflien.app import create_app
 from veriflien.settings import Settings
 
 pytestmark = pytest.mark.skipif(
-    not redis_available(), reason="redis-server is not installed (apt-get install redis-server)"
+    shutil.which("redis-server") is None, reason=missing_reason("redis-server")
 )
 
 GONE = "https://videos.example.com/gone"  # verdict `removed`: cacheable

