@@ -496,7 +496,7 @@ async function analyseOne(settings, text) {
   const links = Array.isArray(analysis.links) ? analysis.links : [];
   for (const [i, result] of links.entries()) {
     const linkCard = checkCard(result.url, i, links.length);
-    renderResult(linkCard, settings, result);
+    renderResult(linkCard, settings, result.url, result);
     linkCard.dataset.state = "done";
     container.append(linkCard);
   }

@@ -104,7 +104,8 @@ def service(fake_platform: FakePlatform, tmp_path_factory: pytest.TempPathFactor
     }
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "veriflien", "serve", "--port", str(port)],
+            # One worker: rate-limit counters are per worker without Redis (README: workers).
+            [sys.executable, "-m", "veriflien", "serve", "--port", str(port), "--workers", "1"],
             env=env,
             stdout=out,
             stderr=subprocess.STDOUT,
