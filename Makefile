@@ -43,6 +43,7 @@ format: $(VENV)/.test-deps
 bench: $(VENV)/.test-deps ## prints figures; never part of `make test`
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/page.py
+	$(BIN)/python bench/realpage.py
 	$(BIN)/python bench/load.py --checks $(LOAD_CHECKS)
 
 extension: ## builds dist/veriflien-chromium.zip and dist/veriflien-firefox.zip (unsigned)

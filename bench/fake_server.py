@@ -43,12 +43,34 @@ def make_clip(workdir: Path) -> Path:
     return clip
 
 
+#: The recorded page issue 12 measures (public video, 2025), inside the real corpus.
+REAL_PAGE = (
+    "platform/youtube/ytta-2025-02_public_GJLlxj_dtq8/01_GET_www_youtube_com_watch.body.html"
+)
+
+
+def real_youtube_page() -> Path | None:
+    """$VERIFLIEN_REAL_CORPUS, else ../shared/real next to the checkout (or its worktree folder)."""
+    import os
+
+    roots = (
+        [Path(os.environ["VERIFLIEN_REAL_CORPUS"])] if "VERIFLIEN_REAL_CORPUS" in os.environ else []
+    )
+    roots += [ROOT.parent / "shared" / "real", ROOT.parent.parent / "shared" / "real"]
+    for root in roots:
+        if (root / REAL_PAGE).is_file():
+            return root / REAL_PAGE
+    return None
+
+
 def main() -> None:
     workdir = Path(sys.argv[1])
     delay = float(sys.argv[2]) if len(sys.argv) > 2 else 0.04
     workdir.mkdir(parents=True, exist_ok=True)
     clip = make_clip(workdir)
     scenarios.install(clip)
+    # The real 989 KiB YouTube watch page of ../shared/real, for bench/realpage.py (when present).
+    scenarios.install_real_page(real_youtube_page())
     fake = FakePlatform(delay=delay).start(workdir)
     info = {
         "https_port": fake.https_port,

@@ -194,10 +194,23 @@ def _watch_page(video_id: str) -> str:
     )
 
 
+class RealPage:
+    """A real recorded watch page (../shared/real, when present): served for REAL... ids."""
+
+    body: bytes = b""
+
+
+def install_real_page(path: Path | None) -> None:
+    RealPage.body = path.read_bytes() if path is not None and path.is_file() else b""
+
+
 @scenario("www.youtube.com", "/watch")
 async def _watch(request: web.Request) -> web.Response:
     _note(request)
     video_id = request.query.get("v", "")
+    if video_id.startswith("REAL") and RealPage.body:
+        SENT["/watch"] += len(RealPage.body)
+        return web.Response(body=RealPage.body, content_type="text/html", charset="utf-8")
     if not video_id.startswith("BENCH"):
         return html("<h1>Not found</h1>", status=404)
     body = _watch_page(video_id)

@@ -156,32 +156,40 @@ def marker_found(marker: str, text: str, folded: str | None = None) -> bool:
 # ---------------------------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=256)
-def _key_pattern(key: str) -> re.Pattern[str]:
-    # `"key"` as JSON syntax: not preceded by a backslash (inside a JSON string the quotes of an
-    # uploader's text are escaped), followed by a colon and an object.
-    return re.compile(r'(?<!\\)"' + re.escape(key) + r'"\s*:\s*\{')
-
-
 _DECODER = json.JSONDecoder(strict=False)
+_COLON_OBJECT = re.compile(r"\s*:\s*\{")
+#: Occurrences of a key examined at most (most are in strings or not objects: a hostile page can
+#: repeat a key a million times).
+MAX_LOOKS = 64
 
 
 def find_objects(text: str, key: str, limit: int = MAX_OCCURRENCES) -> Iterator[dict[str, Any]]:
-    """JSON objects found under `key` in `text` (HTML with inline scripts, or JSON), in order."""
-    if not text or f'"{key}"' not in text:  # the common case costs one C-level scan
+    """JSON objects found under `key` in `text` (HTML with inline scripts, or JSON), in order.
+
+    The key is located with str.find (C speed: a 1 MB page costs a fraction of a millisecond,
+    where a regex with a look-behind walks it character by character), then checked in place.
+    """
+    needle = f'"{key}"'
+    if not text or needle not in text:  # the common case costs one C-level scan
         return
-    tried = 0
-    for match in _key_pattern(key).finditer(text):
-        if tried >= limit:
-            return
-        tried += 1
-        start = match.end() - 1
-        try:
-            value, end = _DECODER.raw_decode(text, start)
-        except (ValueError, RecursionError):
-            continue
-        if isinstance(value, dict) and end - start <= MAX_OBJECT_CHARS:
-            yield value
+    found = looked = 0
+    position = text.find(needle)
+    while position != -1 and found < limit and looked < MAX_LOOKS:
+        looked += 1
+        # JSON syntax only: not preceded by a backslash (inside a JSON string the quotes of an
+        # uploader's text are escaped), followed by a colon and an object.
+        if position == 0 or text[position - 1] != "\\":
+            after = _COLON_OBJECT.match(text, position + len(needle))
+            if after is not None:
+                start = after.end() - 1
+                try:
+                    value, end = _DECODER.raw_decode(text, start)
+                except (ValueError, RecursionError):
+                    value, end = None, start
+                if isinstance(value, dict) and end - start <= MAX_OBJECT_CHARS:
+                    found += 1
+                    yield value
+        position = text.find(needle, position + 1)
 
 
 def contained_documents(

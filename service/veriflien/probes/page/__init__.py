@@ -21,8 +21,9 @@ from veriflien.platforms.evidence import consent_wall
 from veriflien.probes.base import CheckContext, Probe
 from veriflien.probes.fetch import is_media_type
 from veriflien.probes.page.analysis import analyse_page, analysis_steps
+from veriflien.probes.page.decode import decode
 from veriflien.probes.page.report import PageAnalysis
-from veriflien.result import Finding
+from veriflien.result import Finding, Strength
 from veriflien.slices import lane, run_sliced
 
 PAGE_ANALYSIS_BYTES = 2_000_000
@@ -110,6 +111,19 @@ class PageProbe(Probe):
         platform = ctx.platform
         host = URL(page.url).host or ""
         on_platform = platform is not None and platform.owns_host(host)
+        state: list[Finding] = []
+        if on_platform and platform is not None and platform.states:
+            # The platform's own player data, read first on its own hosts (elsewhere it could be
+            # faked). When it answers plainly (a STRONG rule), that answer is the page's
+            # evidence: the generic analysis (markup parse, markers, trap rules) would only
+            # restate it, at several times the CPU on a real 1 MB watch page (issue 12), and a
+            # platform's own page is not a trap page.
+            text, _ = decode(page.body, PAGE_ANALYSIS_BYTES, page.headers.get("Content-Type"))
+            state = platform.state_findings(text, self.name)
+            if any(f.strength == Strength.STRONG for f in state):
+                ctx.page_analysis = PageAnalysis(has_video=True)
+                ctx.findings.extend(state)
+                return
         analysis = await analyse(
             page.body,
             page.url,
@@ -122,12 +136,6 @@ class PageProbe(Probe):
         ctx.page_analysis = analysis
         findings = list(analysis.findings)
         text = analysis.text  # decoded once, as browsers decode it (never kept)
-        # The platform's own player data, read only on its own hosts (elsewhere it could be faked).
-        state = (
-            platform.state_findings(text, self.name)
-            if on_platform and platform is not None and platform.states
-            else []
-        )
         if ctx.consent_wall is None and not analysis.has_video:
             ctx.consent_wall = consent_wall(ctx.catalogue.consent, host, text)
             if ctx.consent_wall is not None:
