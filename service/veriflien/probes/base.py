@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from veriflien.net import CheckScope, Gate, GateError, Response, Target
-from veriflien.result import Finding, MediaInfo, Strength, Verdict
+from veriflien.result import Finding, Findings, MediaInfo, Strength, Verdict
 from veriflien.settings import Settings
 
 if TYPE_CHECKING:
@@ -62,8 +62,8 @@ class CheckContext:
         supports: Verdict | None = None,
         strength: Strength | None = None,
     ) -> Finding:
-        finding = Finding(probe, code, detail, supports, strength)
-        self.findings.append(finding)
+        finding = Findings(probe, self.findings).add(code, detail, supports, strength)
+        assert finding is not None  # without `once`, every finding is recorded
         return finding
 
 

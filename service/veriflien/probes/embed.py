@@ -88,7 +88,5 @@ class EmbedProbe(Probe):
         # player page's lack of <video> tags (players are built by script) says nothing.
         state = platform.state_findings(analysis.text, self.name) if owns else []  # type: ignore[attr-defined]
         return [
-            type(f)(self.name, f.code, f.detail, f.supports, f.strength)
-            for f in analysis.findings
-            if f.code.startswith(_MARKER_PREFIX)
+            f.as_probe(self.name) for f in analysis.findings if f.code.startswith(_MARKER_PREFIX)
         ] + state

@@ -28,19 +28,6 @@ if TYPE_CHECKING:
 
 # Media windows: the first 64 KiB are enough to identify a container and read its first boxes.
 FIRST_WINDOW = 64 * 1024
-_MEDIA_TYPES = (
-    "video/",
-    "audio/",
-    "application/octet-stream",
-    "application/mp4",
-    "application/vnd.apple.mpegurl",
-    "application/x-mpegurl",
-    "application/dash+xml",
-)
-
-
-def is_media_type(content_type: str) -> bool:
-    return content_type.startswith(_MEDIA_TYPES)
 
 
 class FetchProbe(Probe):

@@ -147,7 +147,7 @@ async def ytdlp_findings(
     )
     if outcome.duration is not None:
         ctx.extra.setdefault("ytdlp_duration", outcome.duration)
-    findings = [Finding(probe, f.code, f.detail, f.supports, f.strength) for f in outcome.findings]
+    findings = [f.as_probe(probe) for f in outcome.findings]
     seen = {f.code for f in findings}
     for document in adapter.documents:
         for found in platform.state_findings(document, probe):

@@ -380,7 +380,9 @@ def _extract(
     except Exception as exc:  # a probe must never take the whole check down with it
         return YtdlpOutcome(
             status="error",
-            findings=[_finding("ytdlp_error", f"yt-dlp bridge failed ({type(exc).__name__}).")],
+            findings=[
+                Finding(PROBE, "ytdlp_error", f"yt-dlp bridge failed ({type(exc).__name__}).")
+            ],
         )
 
 
@@ -396,7 +398,9 @@ def _extract_unguarded(
         return YtdlpOutcome(
             status="not_supported",
             findings=[
-                _finding("ytdlp_not_supported", "No allowed yt-dlp extractor handles this link.")
+                Finding(
+                    PROBE, "ytdlp_not_supported", "No allowed yt-dlp extractor handles this link."
+                )
             ],
         )
     key = ie.ie_key()
@@ -422,7 +426,8 @@ def _extract_unguarded(
             status="refused",
             extractor=key,
             findings=[
-                _finding(
+                Finding(
+                    PROBE,
                     "ytdlp_request_refused",
                     f"The gate refused an address yt-dlp needed ({_clean(session.refused[0])}); "
                     "extraction stopped.",
@@ -438,7 +443,8 @@ def _extract_unguarded(
             status="error",
             extractor=key,
             findings=[
-                _finding(
+                Finding(
+                    PROBE,
                     "ytdlp_program_refused",
                     f"yt-dlp wanted to start a program ({refused_programs[0]}) to read this page; "
                     "the service never starts programs for a link, so it stopped. This says "
@@ -459,7 +465,7 @@ def _timeout_outcome(key: str | None) -> YtdlpOutcome:
     return YtdlpOutcome(
         status="timeout",
         extractor=key,
-        findings=[_finding("ytdlp_timeout", "yt-dlp did not finish within its time budget.")],
+        findings=[Finding(PROBE, "ytdlp_timeout", "yt-dlp did not finish within its time budget.")],
     )
 
 
@@ -507,7 +513,7 @@ def _outcome_from_info(key: str, info: Any, messages: list[str]) -> YtdlpOutcome
         return YtdlpOutcome(
             status="error",
             extractor=key,
-            findings=[_finding("ytdlp_error", "yt-dlp returned no information.")],
+            findings=[Finding(PROBE, "ytdlp_error", "yt-dlp returned no information.")],
         )
     kind = info.get("_type", "video")
     if kind in ("url", "url_transparent", "playlist", "multi_video"):
@@ -516,7 +522,8 @@ def _outcome_from_info(key: str, info: Any, messages: list[str]) -> YtdlpOutcome
             status="indirect",
             extractor=key,
             findings=[
-                _finding(
+                Finding(
+                    PROBE,
                     "ytdlp_indirect",
                     f"yt-dlp found a {kind.replace('_', ' ')} rather than a single video; "
                     "not followed.",
@@ -548,10 +555,11 @@ def _outcome_from_info(key: str, info: Any, messages: list[str]) -> YtdlpOutcome
     mapped = _AVAILABILITY.get(outcome.availability or "")
     if mapped is not None:
         code, verdict, strength, detail = mapped
-        outcome.findings.append(_finding(code, detail, verdict, strength))
+        outcome.findings.append(Finding(PROBE, code, detail, verdict, strength))
     elif outcome.availability is None and not message_findings and _looks_playable(info):
         outcome.findings.append(
-            _finding(
+            Finding(
+                PROBE,
                 "ytdlp_info",
                 "yt-dlp read the video's details and found playable streams without signing in; "
                 "the platform did not state its visibility.",
@@ -561,7 +569,8 @@ def _outcome_from_info(key: str, info: Any, messages: list[str]) -> YtdlpOutcome
         )
     elif not outcome.findings:
         outcome.findings.append(
-            _finding(
+            Finding(
+                PROBE,
                 "ytdlp_info_inconclusive",
                 "yt-dlp read some details but nothing that shows who can watch the video.",
             )
@@ -724,7 +733,7 @@ def match_message(message: str) -> Finding | None:
     for pattern in ERROR_PATTERNS:
         if pattern.regex.search(text):
             detail = f"{pattern.detail} (yt-dlp: {_clean(text)})"
-            return _finding(pattern.code, detail, pattern.supports, pattern.strength)
+            return Finding(PROBE, pattern.code, detail, pattern.supports, pattern.strength)
     return None
 
 
@@ -732,7 +741,8 @@ def map_error(error: BaseException) -> Finding:
     """Map an exception raised by extract_info to exactly one finding."""
     chain = _exception_chain(error)
     if any(isinstance(exc, GeoRestrictedError) for exc in chain):
-        return _finding(
+        return Finding(
+            PROBE,
             "ytdlp_geo_restricted",
             "The platform blocks this video in the server's country; it may be visible elsewhere.",
         )
@@ -744,7 +754,7 @@ def map_error(error: BaseException) -> Finding:
     message = messages[0] if messages else ""
     cls = next((type(e).__name__ for e in chain if not isinstance(e, DownloadError)), None)
     cls = cls or type(error).__name__
-    return _finding("ytdlp_error", f"yt-dlp failed ({cls}): {_clean(message)}")
+    return Finding(PROBE, "ytdlp_error", f"yt-dlp failed ({cls}): {_clean(message)}")
 
 
 def _exception_chain(error: BaseException) -> list[BaseException]:
@@ -799,12 +809,6 @@ def _clean(message: str) -> str:
     """Message safe to store and to log: no URLs, no yt-dlp CLI advice, bounded."""
     text = _strip(message)
     return text if len(text) <= DETAIL_MAX_CHARS else text[: DETAIL_MAX_CHARS - 1] + "…"
-
-
-def _finding(
-    code: str, detail: str, supports: Verdict | None = None, strength: Strength | None = None
-) -> Finding:
-    return Finding(probe=PROBE, code=code, detail=detail, supports=supports, strength=strength)
 
 
 def _dedupe(findings: list[Finding]) -> list[Finding]:
@@ -864,7 +868,8 @@ class YtdlpRunner:
             outcome = _timeout_outcome(None)
             if not started.is_set():
                 outcome.findings = [
-                    _finding(
+                    Finding(
+                        PROBE,
                         "ytdlp_timeout",
                         "yt-dlp did not start within its time budget: all workers were busy.",
                     )

@@ -17,9 +17,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 from yarl import URL
 
+from veriflien.media_types import is_media
 from veriflien.platforms.evidence import consent_wall
 from veriflien.probes.base import CheckContext, Probe
-from veriflien.probes.fetch import is_media_type
 from veriflien.probes.page.analysis import analyse_page, analysis_steps
 from veriflien.probes.page.decode import decode
 from veriflien.probes.page.report import PageAnalysis
@@ -100,7 +100,7 @@ class PageProbe(Probe):
             ctx.failure is None
             and ctx.page is not None
             and bool(ctx.page.body)
-            and not is_media_type(ctx.page.content_type)
+            and not is_media(ctx.page.content_type)
             # 401/403 pages are read too: their login walls are evidence; 404/410 pages are not.
             and (ctx.page.status < 400 or ctx.page.status in {401, 403})
         )
