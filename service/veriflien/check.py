@@ -60,6 +60,10 @@ class CheckEngine:
         self.advisor = advisor
         self.probes = probes if probes is not None else registry()
         self._slots = asyncio.Semaphore(settings.max_concurrent_checks)
+        # Defects of ours, by probe, since start-up (read live by /metrics, as the gate's
+        # refusals are): a probe that crashes on some links must show on a dashboard, not only
+        # in a log line nobody reads.
+        self.defects: dict[str, int] = {}
 
     async def run(self, request: CheckRequest, progress: Progress | None = None) -> CheckResult:
         async with self._slots:
@@ -135,20 +139,17 @@ class CheckEngine:
         try:
             await probe.run(ctx)
         except ProbeFailed as exc:
-            ctx.add(probe.name, exc.code, exc.detail)
-            status = "failed"
+            ctx.add(probe.name, exc.code, exc.detail, exc.supports, exc.strength)
+            if exc.expected:  # a fact about the link: nothing is wrong with the service
+                log(logger, logging.DEBUG, "probe stopped", probe=probe.name, code=exc.code)
+                status = "failed"
+            else:
+                status = self._defect(probe, exc)
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # a defect in a probe must not cost the victim the answer
-            log(
-                logger,
-                logging.ERROR,
-                "probe crashed",
-                probe=probe.name,
-                error_type=type(exc).__name__,
-            )
             ctx.add(probe.name, "probe_error", "This check step failed; its evidence is missing.")
-            status = "error"
+            status = self._defect(probe, exc)
         if progress is not None:
             await progress(
                 {
@@ -159,6 +160,18 @@ class CheckEngine:
                     "duration_ms": int((time.monotonic() - probe_started) * 1000),
                 }
             )
+
+    def _defect(self, probe: Probe, exc: Exception) -> str:
+        """Log and count a defect of ours in `probe`; the probe's status ("error")."""
+        self.defects[probe.name] = self.defects.get(probe.name, 0) + 1
+        log(
+            logger,
+            logging.ERROR,
+            "probe crashed",
+            probe=probe.name,
+            error_type=type(exc).__name__,
+        )
+        return "error"
 
     def _finish(
         self, result: CheckResult, ctx: CheckContext | None, started: float, digest: str

@@ -5,9 +5,16 @@ adds `Finding`s. Probes never decide the verdict (verdict/ does) and never keep 
 headers, markup and container indexes, within the check's byte budget.
 
 Probes run in stages (see probes/__init__.py): every probe of a stage runs concurrently, and a stage
-starts when the previous one has finished. A probe that fails because of a fact about the link
-raises `ProbeFailed` (expected=True is the default, as in yt-dlp's ExtractorError); anything else is
-a defect, logged and recorded as a finding without a verdict weight.
+starts when the previous one has finished.
+
+Failures say whether they are a fact about the link, as yt-dlp's `ExtractorError(expected=True)`
+does. A probe that cannot go on because of the link (its name does not resolve, the server refuses
+the connection or answers 4xx, a size limit is reached, the "video" is not a media file) raises
+`ProbeFailed(code, detail)`: the engine records that finding and the probe's status is "failed";
+nothing is logged as an error, since nothing is wrong with the service. Anything else a probe
+raises (or `ProbeFailed(..., expected=False)`) is a defect of ours: logged at error level, counted
+in /metrics (`veriflien_probe_defects_total{probe=...}`), and recorded as a finding without a
+verdict weight, so the check still answers and that probe's evidence counts as unknown.
 """
 
 from __future__ import annotations
@@ -26,11 +33,27 @@ if TYPE_CHECKING:
 
 
 class ProbeFailed(Exception):
-    def __init__(self, code: str, detail: str, *, expected: bool = True) -> None:
+    """A probe stopped. `expected`: a fact about the link (the default) rather than our defect.
+
+    `supports` and `strength` give the finding a verdict weight when the fact itself is evidence
+    (the link's own address is refused or unreachable: the verdict is `refused`/`unreachable`).
+    """
+
+    def __init__(
+        self,
+        code: str,
+        detail: str,
+        *,
+        expected: bool = True,
+        supports: Verdict | None = None,
+        strength: Strength | None = None,
+    ) -> None:
         super().__init__(detail)
         self.code = code
         self.detail = detail
         self.expected = expected
+        self.supports = supports
+        self.strength = strength
 
 
 @dataclass

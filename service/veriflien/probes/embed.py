@@ -8,16 +8,27 @@ its player page is read for that platform's markers. Deeper nesting is not follo
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable
 
 from yarl import URL
 
 from veriflien.net import GateError
-from veriflien.probes.base import CheckContext, Probe
+from veriflien.probes.base import CheckContext, Probe, ProbeFailed
 from veriflien.probes.oembed import oembed_findings
 from veriflien.probes.page import analyse
 from veriflien.probes.ytdlp import ytdlp_findings
+from veriflien.result import Finding
 
 _MARKER_PREFIX = "marker_"
+
+
+async def _or_failure(view: Awaitable[list[Finding]]) -> list[Finding]:
+    """One of the independent views: a fact about the link that stops it becomes its finding
+    (named after the view, "embed-oembed"), and the other views go on."""
+    try:
+        return await view
+    except ProbeFailed as exc:
+        return [Finding("embed-oembed", exc.code, exc.detail, exc.supports, exc.strength)]
 
 
 class EmbedProbe(Probe):
@@ -58,7 +69,7 @@ class EmbedProbe(Probe):
         # them as separate probes: its oEmbed answer, its player page's markers, and yt-dlp
         # (which reads the platform's own status for that video, as for a direct link).
         oembed, page, ytdlp = await asyncio.gather(
-            oembed_findings(ctx, platform, url, f"{self.name}-oembed"),
+            _or_failure(oembed_findings(ctx, platform, url, f"{self.name}-oembed")),
             self._player_markers(ctx, url, platform),
             ytdlp_findings(ctx, url, platform, f"{self.name}-ytdlp"),
         )

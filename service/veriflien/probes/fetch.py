@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from yarl import URL
 
 from veriflien.net import GateError
-from veriflien.probes.base import CheckContext, Probe
+from veriflien.probes.base import CheckContext, Probe, ProbeFailed
 from veriflien.result import Strength, Verdict
 
 if TYPE_CHECKING:
@@ -59,10 +59,11 @@ class FetchProbe(Probe):
                 if self.range_first
                 else None,
             )
-        except GateError as exc:
+        except GateError as exc:  # refused, unreachable, too big: facts about the link
             ctx.failure = exc
-            ctx.add(self.name, exc.reason, exc.detail, Verdict(exc.kind), Strength.STRONG)
-            return
+            raise ProbeFailed(
+                exc.reason, exc.detail, supports=Verdict(exc.kind), strength=Strength.STRONG
+            ) from exc
         ctx.page = response
         hops = len(response.redirects)
         if hops:

@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 from veriflien.net import GateError
 from veriflien.platforms import Platform, Rule
-from veriflien.probes.base import CheckContext, Probe
+from veriflien.probes.base import CheckContext, Probe, ProbeFailed
 from veriflien.result import Finding
 
 OEMBED_MAX_BYTES = 64 * 1024
@@ -35,7 +35,9 @@ async def endpoint_findings(
     probe: str,
     label: str,
 ) -> list[Finding]:
-    """Ask one of a platform's public endpoints; the findings its answer supports."""
+    """Ask one of a platform's public endpoints; the findings its answer supports.
+
+    Raises ProbeFailed (expected) when the endpoint cannot be asked at all."""
     try:
         response = await ctx.gate.fetch(
             endpoint,
@@ -44,14 +46,10 @@ async def endpoint_findings(
             follow_refresh=False,
             headers={"Accept": "application/json"},
         )
-    except GateError as exc:
-        return [
-            Finding(
-                probe,
-                f"{probe}_unreachable",
-                f"The platform's {label} could not be asked ({exc.reason}).",
-            )
-        ]
+    except GateError as exc:  # the platform's endpoint is down or refused: a fact, not our bug
+        raise ProbeFailed(
+            f"{probe}_unreachable", f"The platform's {label} could not be asked ({exc.reason})."
+        ) from exc
     rule = rule_of(response.status, response.text())
     if rule is None:
         return [

@@ -363,30 +363,14 @@ def extract(
 ) -> YtdlpOutcome:
     """Run one allow-listed yt-dlp extractor on `url`, all traffic through `fetch`.
 
-    Synchronous and blocking: call it from a worker thread (see YtdlpRunner).
+    Synchronous and blocking: call it from a worker thread (see YtdlpRunner). yt-dlp's own
+    failures are findings; an exception that escapes is a defect of the bridge, and the check
+    engine logs and counts it as one.
     """
     return _extract(url, fetch, allowed, _Session(time.monotonic() + timeout), extractor_args)
 
 
 def _extract(
-    url: str,
-    fetch: Fetch,
-    allowed: Sequence[str],
-    session: _Session,
-    extractor_args: ExtractorArgs | None = None,
-) -> YtdlpOutcome:
-    try:
-        return _extract_unguarded(url, fetch, allowed, session, extractor_args)
-    except Exception as exc:  # a probe must never take the whole check down with it
-        return YtdlpOutcome(
-            status="error",
-            findings=[
-                Finding(PROBE, "ytdlp_error", f"yt-dlp bridge failed ({type(exc).__name__}).")
-            ],
-        )
-
-
-def _extract_unguarded(
     url: str,
     fetch: Fetch,
     allowed: Sequence[str],
