@@ -11,6 +11,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from itertools import groupby
@@ -52,11 +53,13 @@ class CheckEngine:
         ytdlp: Any = None,
         advisor: Callable[[CheckResult, Any], None] | None = None,
         probes: tuple[Probe, ...] | None = None,
+        parse_pool: Executor | None = None,
     ) -> None:
         self.settings = settings
         self.gate = gate
         self.catalogue = catalogue
         self.ytdlp = ytdlp
+        self.parse_pool = parse_pool
         self.advisor = advisor
         self.probes = probes if probes is not None else registry()
         self._slots = asyncio.Semaphore(settings.max_concurrent_checks)
@@ -101,6 +104,7 @@ class CheckEngine:
             settings=self.settings,
             catalogue=self.catalogue,
             ytdlp=self.ytdlp,
+            parse_pool=self.parse_pool,
         )
         try:
             async with asyncio.timeout(self.settings.check_deadline + STOP_GRACE_SECONDS):

@@ -24,11 +24,9 @@ class CatalogueError(ValueError):
         self.problem = message
 
     @classmethod
-    def at(
-        cls, entry: str, field: str, problem: str, *, file: str = "platform catalogue"
-    ) -> CatalogueError:
-        """The error for one entry's one field."""
-        message = f"{file}: entry {entry!r}, field {field!r}: {problem}"
+    def at(cls, entry: str, field: str, problem: str) -> CatalogueError:
+        """The error for one entry's one field (the platform catalogue's wording)."""
+        message = f"platform catalogue: entry {entry!r}, field {field!r}: {problem}"
         error = cls(message, entry=entry, field=field)
         error.problem = problem
         return error

@@ -974,6 +974,21 @@ def _check_unique(platforms: Iterable[Platform]) -> None:
         claimed.extend((spec, platform.id) for spec in platform.hosts)
 
 
+def read_toml(path: str | Path | None, packaged: str) -> tuple[dict[str, Any], str]:
+    """(the parsed document, its name for error messages): the file at `path`, or the data file
+    `packaged` of this package when `path` is None."""
+    if path is None:
+        data = resources.files(__name__).joinpath(packaged).read_bytes()
+        where = packaged
+    else:
+        data = Path(path).read_bytes()
+        where = str(path)
+    try:
+        return tomllib.loads(data.decode("utf-8")), where
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise CatalogueError.at(where, "file", f"not valid TOML ({exc})") from None
+
+
 class Catalogue:
     """All platforms, validated. Build it with `Catalogue.load()`; it never changes afterwards."""
 
@@ -1014,16 +1029,7 @@ class Catalogue:
     @classmethod
     def load(cls, path: str | Path | None = None) -> Catalogue:
         """Read and validate a catalogue file; None = the packaged `platforms.toml`."""
-        if path is None:
-            data = resources.files(__name__).joinpath("platforms.toml").read_bytes()
-            where = "platforms.toml"
-        else:
-            data = Path(path).read_bytes()
-            where = str(path)
-        try:
-            doc = tomllib.loads(data.decode("utf-8"))
-        except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-            raise CatalogueError.at(where, "file", f"not valid TOML ({exc})") from None
+        doc, where = read_toml(path, "platforms.toml")
         unknown = set(doc) - {"platform", "generic"}
         if unknown:
             raise CatalogueError.at(where, sorted(unknown)[0], "unknown top-level table")

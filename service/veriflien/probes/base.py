@@ -19,6 +19,7 @@ verdict weight, so the check still answers and that probe's evidence counts as u
 
 from __future__ import annotations
 
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -64,6 +65,7 @@ class CheckContext:
     settings: Settings
     catalogue: Catalogue
     ytdlp: YtdlpRunner | None = None
+    parse_pool: Executor | None = None  # lxml parses (None: the event loop's default executor)
     findings: list[Finding] = field(default_factory=list)
     page: Response | None = None  # the main document, after redirects
     platform: Platform | None = None

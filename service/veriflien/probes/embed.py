@@ -94,6 +94,7 @@ class EmbedProbe(Probe):
             platform.markers if owns else None,  # type: ignore[attr-defined]
             claimed_platform_allowed=owns,
             content_type=response.headers.get("Content-Type"),
+            executor=ctx.parse_pool,
         )
         # Only the platform's own markers and state data speak for the embedded video; the
         # player page's lack of <video> tags (players are built by script) says nothing.

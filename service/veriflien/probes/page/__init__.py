@@ -3,17 +3,17 @@
 The analysis itself (analysis.py and its helpers in this package) is pure and CPU-bound. It runs
 on the event loop in slices (veriflien.slices: a thread holding the GIL would delay the timers
 that stop checks at their deadline), except the lxml parse, which releases the GIL and runs in a
-small thread pool. Lanes bound memory and protect ordinary checks: ordinary pages (the vast
-majority, platform pages included) are analysed two at a time, markup-heavy pages one at a time
-in a lane of their own, so a burst of hostile links queues behind itself. A queued analysis is
-abandoned when its check runs out of time. Parsing also stops at MAX_TAGS elements (the rest is
-reported as not analysed, never guessed).
+small thread pool (runtime.py creates it at start-up). Lanes bound memory and protect ordinary
+checks: ordinary pages (the vast majority, platform pages included) are analysed two at a time,
+markup-heavy pages one at a time in a lane of their own, so a burst of hostile links queues
+behind itself. A queued analysis is abandoned when its check runs out of time. Parsing also stops
+at MAX_TAGS elements (the rest is reported as not analysed, never guessed).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor
 
 from yarl import URL
 
@@ -32,9 +32,6 @@ HEAVY_TAGS = 8_000  # pages with more tags than this take the heavy lane
 LIGHT_LANE = 2
 HEAVY_LANE = 1
 _TAG_BLOCK = 4096
-
-# lxml's parse releases the GIL: two threads let two parses use two cores.
-_parse_pool = ThreadPoolExecutor(max_workers=LIGHT_LANE, thread_name_prefix="page-parse")
 
 __all__ = ["PageAnalysis", "PageProbe", "analyse", "analyse_page"]
 
@@ -68,8 +65,10 @@ async def analyse(
     claimed_platform_allowed: bool,
     same_owner: Callable[[str], bool] | None = None,
     content_type: str | None = None,
+    executor: Executor | None = None,
 ) -> PageAnalysis:
-    """analyse_page, sliced on the event loop, in the lane its size calls for."""
+    """analyse_page, sliced on the event loop, in the lane its size calls for; the lxml parse
+    runs on `executor` (runtime.py's page-parse pool)."""
     tags, limit = _tag_budget(body)
     heavy = tags > HEAVY_TAGS
     async with lane("page-heavy", HEAVY_LANE) if heavy else lane("page-light", LIGHT_LANE):
@@ -83,7 +82,7 @@ async def analyse(
                 same_owner=same_owner,
                 content_type=content_type,
             ),
-            _parse_pool,
+            executor,
         )
 
 
@@ -132,6 +131,7 @@ class PageProbe(Probe):
             claimed_platform_allowed=on_platform,
             same_owner=platform.owns_host if platform is not None else None,
             content_type=page.headers.get("Content-Type"),
+            executor=ctx.parse_pool,
         )
         ctx.page_analysis = analysis
         findings = list(analysis.findings)
