@@ -43,10 +43,10 @@ from veriflien.net.connections import RESUMPTION_SAFE, GuardedConnector, tls_con
 from veriflien.net.encoding import decode_html, decode_text
 from veriflien.net.policy import AddressPolicy, Refusal
 from veriflien.net.refresh import meta_refresh, might_refresh, parse_refresh
-from veriflien.net.resolve import GuardedResolver, RefusedAddressError, parse_pins
+from veriflien.net.resolve import GuardedResolver, RefusedAddressError
 from veriflien.net.urls import InvalidUrl, RefusedUrl, check_fetchable
 from veriflien.result import FetchedDocument, Redirect
-from veriflien.settings import Settings
+from veriflien.settings import Settings, parse_pins
 
 _NEEDS_CLEANUP_CLOSED = sys.version_info < (3, 12, 8) or (3, 13) <= sys.version_info < (3, 13, 1)
 _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
