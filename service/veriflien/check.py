@@ -14,13 +14,12 @@ from collections.abc import Awaitable, Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from itertools import groupby
 from typing import Any
 
 from veriflien import __version__
 from veriflien.logs import log, url_digest
 from veriflien.net import Gate, InvalidUrl, RefusedUrl, parse_target
-from veriflien.probes import CheckContext, Probe, ProbeFailed, registry
+from veriflien.probes import CheckContext, Probe, ProbeFailed, registry, stages
 from veriflien.result import CheckResult, Confidence, Finding, Strength, Verdict, utc_timestamp
 from veriflien.settings import Settings
 from veriflien.verdict import decide
@@ -62,6 +61,7 @@ class CheckEngine:
         self.parse_pool = parse_pool
         self.advisor = advisor
         self.probes = probes if probes is not None else registry()
+        self.stages = stages(self.probes)  # raises RegistryError for a read nothing writes
         self._slots = asyncio.Semaphore(settings.max_concurrent_checks)
         # Defects of ours, by probe, since start-up (read live by /metrics, as the gate's
         # refusals are): a probe that crashes on some links must show on a dashboard, not only
@@ -108,8 +108,8 @@ class CheckEngine:
         )
         try:
             async with asyncio.timeout(self.settings.check_deadline + STOP_GRACE_SECONDS):
-                for _stage, members in groupby(self.probes, key=lambda p: p.stage):
-                    active = [p for p in members if p.applies(ctx)]
+                for stage in self.stages:
+                    active = [p for p in stage if p.applies(ctx)]
                     if not active:
                         continue
                     await asyncio.gather(*(self._run_probe(p, ctx, progress) for p in active))
@@ -180,7 +180,9 @@ class CheckEngine:
     def _finish(
         self, result: CheckResult, ctx: CheckContext | None, started: float, digest: str
     ) -> CheckResult:
-        decision = decide(result.findings, result.media)
+        decision = decide(
+            result.findings, result.media, ctx.media_findings if ctx is not None else ()
+        )
         result.verdict = decision.verdict
         result.confidence = decision.confidence
         result.findings.append(decision.explanation)

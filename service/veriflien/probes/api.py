@@ -15,7 +15,8 @@ from veriflien.probes.oembed import endpoint_findings
 
 class ApiProbe(Probe):
     name = "api"
-    stage = 2
+    reads = ("page", "failure", "platform")
+    writes = ("first_evidence",)
 
     def applies(self, ctx: CheckContext) -> bool:
         return (
@@ -29,6 +30,4 @@ class ApiProbe(Probe):
         assert platform is not None and platform.api is not None
         endpoint = platform.api_url(ctx.final_url)
         assert endpoint is not None
-        ctx.findings.extend(
-            await endpoint_findings(ctx, endpoint, platform.api.rule, self.name, "data API")
-        )
+        ctx.answer(await endpoint_findings(ctx, endpoint, platform.api.rule, self.name, "data API"))

@@ -33,7 +33,7 @@ async def _or_failure(view: Awaitable[list[Finding]]) -> list[Finding]:
 
 class EmbedProbe(Probe):
     name = "embed"
-    stage = 3
+    reads = ("page", "failure", "platform", "page_analysis")
 
     def applies(self, ctx: CheckContext) -> bool:
         return (

@@ -32,7 +32,7 @@ FIRST_WINDOW = 64 * 1024
 
 class FetchProbe(Probe):
     name = "fetch"
-    stage = 0
+    writes = ("page", "failure")
 
     def __init__(self, *, range_first: bool = True) -> None:
         # range_first=False restores the plain first GET (the benchmark's baseline).

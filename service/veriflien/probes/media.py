@@ -120,7 +120,8 @@ class GateChildFetcher:
 
 class MediaProbe(Probe):
     name = "media"
-    stage = 3
+    reads = ("page", "failure", "page_analysis")
+    writes = ("media", "media_findings")
 
     def applies(self, ctx: CheckContext) -> bool:
         if ctx.failure is not None or ctx.page is None:
@@ -190,6 +191,7 @@ class MediaProbe(Probe):
         if result is None:
             return
         ctx.media = result.media
+        ctx.media_findings = result.findings
         ctx.findings.extend(result.findings)
 
     async def _probe(self, ctx: CheckContext, first: Response, budget: int) -> MediaResult | None:

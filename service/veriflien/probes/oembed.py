@@ -65,7 +65,8 @@ async def endpoint_findings(
 
 class OEmbedProbe(Probe):
     name = "oembed"
-    stage = 2
+    reads = ("page", "failure", "platform")
+    writes = ("first_evidence",)
 
     def applies(self, ctx: CheckContext) -> bool:
         return (
@@ -76,4 +77,4 @@ class OEmbedProbe(Probe):
 
     async def run(self, ctx: CheckContext) -> None:
         assert ctx.platform is not None
-        ctx.findings.extend(await oembed_findings(ctx, ctx.platform, ctx.final_url, self.name))
+        ctx.answer(await oembed_findings(ctx, ctx.platform, ctx.final_url, self.name))

@@ -117,8 +117,6 @@ async def ytdlp_findings(
     outcome = await ctx.ytdlp.run(
         url, adapter.fetch, platform.ytdlp_extractors, platform.ytdlp_args or None
     )
-    if outcome.duration is not None:
-        ctx.extra.setdefault("ytdlp_duration", outcome.duration)
     findings = [f.as_probe(probe) for f in outcome.findings]
     seen = {f.code for f in findings}
     for document in adapter.documents:
@@ -131,7 +129,8 @@ async def ytdlp_findings(
 
 class YtdlpProbe(Probe):
     name = "ytdlp"
-    stage = 3  # after the page and oEmbed probes: it is skipped when they already decided
+    # After the page, oEmbed and data API probes: it is skipped when they already decided.
+    reads = ("page", "failure", "platform", "first_evidence")
 
     def applies(self, ctx: CheckContext) -> bool:
         return (
@@ -144,7 +143,7 @@ class YtdlpProbe(Probe):
 
     async def run(self, ctx: CheckContext) -> None:
         assert ctx.platform is not None
-        if conclusive(ctx.findings):
+        if conclusive(ctx.first_evidence):
             ctx.add(
                 self.name,
                 "ytdlp_not_needed",

@@ -92,7 +92,8 @@ _NO_VIDEO_CODES = frozenset({"no_video_evidence"})
 
 class PageProbe(Probe):
     name = "page"
-    stage = 2
+    reads = ("page", "failure", "platform", "consent_wall")
+    writes = ("page_analysis", "consent_wall", "first_evidence")
 
     def applies(self, ctx: CheckContext) -> bool:
         return (
@@ -121,7 +122,7 @@ class PageProbe(Probe):
             state = platform.state_findings(text, self.name)
             if any(f.strength == Strength.STRONG for f in state):
                 ctx.page_analysis = PageAnalysis(has_video=True)
-                ctx.findings.extend(state)
+                ctx.answer(state)
                 return
         analysis = await analyse(
             page.body,
@@ -151,7 +152,7 @@ class PageProbe(Probe):
             # A consent wall hides the content, a player answer is about a video, and an error
             # page (401, 403) is a wall too: none of them can be read as "there is no video".
             findings = [f for f in findings if f.code not in _NO_VIDEO_CODES]
-        ctx.findings.extend(findings + state)
+        ctx.answer(findings + state)
         # The text and scripts served the platform's rules; nothing later needs them, and they
         # double the page's memory while the check lives.
         analysis.text, analysis.scripts = "", []
