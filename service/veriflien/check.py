@@ -168,13 +168,8 @@ class CheckEngine:
     def _defect(self, probe: Probe, exc: Exception) -> str:
         """Log and count a defect of ours in `probe`; the probe's status ("error")."""
         self.defects[probe.name] = self.defects.get(probe.name, 0) + 1
-        log(
-            logger,
-            logging.ERROR,
-            "probe crashed",
-            probe=probe.name,
-            error_type=type(exc).__name__,
-        )
+        fields = {"probe": probe.name, "error_type": type(exc).__name__}  # never the message
+        log(logger, logging.ERROR, "probe crashed", **fields)
         return "error"
 
     def _finish(
