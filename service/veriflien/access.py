@@ -44,7 +44,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from veriflien.api.errors import error_response
+from veriflien.http_errors import error_response
 from veriflien.logs import log
 from veriflien.settings import Settings
 from veriflien.state import SharedState

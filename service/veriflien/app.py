@@ -90,6 +90,7 @@ async def _metrics_sync_ctx(app: web.Application) -> AsyncIterator[None]:
 
 def _live_metrics(app: web.Application) -> dict[str, object]:
     gate = app.get(GATE)
+    engine = app.get(ENGINE)
     last = app.get(SELFTEST)
     selftest = last.cached if last is not None else None
     return {
@@ -101,6 +102,7 @@ def _live_metrics(app: web.Application) -> dict[str, object]:
         "auth_failures": app[ACCESS].auth_failures,
         "redis_degraded": app[STATE].degraded,
         "redis_outages": app[STATE].degradations,
+        "probe_defects": dict(engine.defects) if engine is not None else {},
     }
 
 

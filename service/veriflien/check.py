@@ -11,15 +11,15 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from itertools import groupby
 from typing import Any
 
 from veriflien import __version__
 from veriflien.logs import log, url_digest
 from veriflien.net import Gate, InvalidUrl, RefusedUrl, parse_target
-from veriflien.probes import CheckContext, Probe, ProbeFailed, registry
+from veriflien.probes import CheckContext, Probe, ProbeFailed, registry, stages
 from veriflien.result import CheckResult, Confidence, Finding, Strength, Verdict, utc_timestamp
 from veriflien.settings import Settings
 from veriflien.verdict import decide
@@ -52,14 +52,21 @@ class CheckEngine:
         ytdlp: Any = None,
         advisor: Callable[[CheckResult, Any], None] | None = None,
         probes: tuple[Probe, ...] | None = None,
+        parse_pool: Executor | None = None,
     ) -> None:
         self.settings = settings
         self.gate = gate
         self.catalogue = catalogue
         self.ytdlp = ytdlp
+        self.parse_pool = parse_pool
         self.advisor = advisor
         self.probes = probes if probes is not None else registry()
+        self.stages = stages(self.probes)  # raises RegistryError for a read nothing writes
         self._slots = asyncio.Semaphore(settings.max_concurrent_checks)
+        # Defects of ours, by probe, since start-up (read live by /metrics, as the gate's
+        # refusals are): a probe that crashes on some links must show on a dashboard, not only
+        # in a log line nobody reads.
+        self.defects: dict[str, int] = {}
 
     async def run(self, request: CheckRequest, progress: Progress | None = None) -> CheckResult:
         async with self._slots:
@@ -97,11 +104,12 @@ class CheckEngine:
             settings=self.settings,
             catalogue=self.catalogue,
             ytdlp=self.ytdlp,
+            parse_pool=self.parse_pool,
         )
         try:
             async with asyncio.timeout(self.settings.check_deadline + STOP_GRACE_SECONDS):
-                for _stage, members in groupby(self.probes, key=lambda p: p.stage):
-                    active = [p for p in members if p.applies(ctx)]
+                for stage in self.stages:
+                    active = [p for p in stage if p.applies(ctx)]
                     if not active:
                         continue
                     await asyncio.gather(*(self._run_probe(p, ctx, progress) for p in active))
@@ -135,20 +143,17 @@ class CheckEngine:
         try:
             await probe.run(ctx)
         except ProbeFailed as exc:
-            ctx.add(probe.name, exc.code, exc.detail)
-            status = "failed"
+            ctx.add(probe.name, exc.code, exc.detail, exc.supports, exc.strength)
+            if exc.expected:  # a fact about the link: nothing is wrong with the service
+                log(logger, logging.DEBUG, "probe stopped", probe=probe.name, code=exc.code)
+                status = "failed"
+            else:
+                status = self._defect(probe, exc)
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # a defect in a probe must not cost the victim the answer
-            log(
-                logger,
-                logging.ERROR,
-                "probe crashed",
-                probe=probe.name,
-                error_type=type(exc).__name__,
-            )
             ctx.add(probe.name, "probe_error", "This check step failed; its evidence is missing.")
-            status = "error"
+            status = self._defect(probe, exc)
         if progress is not None:
             await progress(
                 {
@@ -160,10 +165,19 @@ class CheckEngine:
                 }
             )
 
+    def _defect(self, probe: Probe, exc: Exception) -> str:
+        """Log and count a defect of ours in `probe`; the probe's status ("error")."""
+        self.defects[probe.name] = self.defects.get(probe.name, 0) + 1
+        fields = {"probe": probe.name, "error_type": type(exc).__name__}  # never the message
+        log(logger, logging.ERROR, "probe crashed", **fields)
+        return "error"
+
     def _finish(
         self, result: CheckResult, ctx: CheckContext | None, started: float, digest: str
     ) -> CheckResult:
-        decision = decide(result.findings, result.media)
+        decision = decide(
+            result.findings, result.media, ctx.media_findings if ctx is not None else ()
+        )
         result.verdict = decision.verdict
         result.confidence = decision.confidence
         result.findings.append(decision.explanation)

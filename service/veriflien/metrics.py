@@ -29,6 +29,10 @@ CONNECTIONS_HELP = (
     "Outbound connections opened, by kind: plain, tls_full (full TLS handshake), tls_resumed "
     "(resumed TLS session). Requests on reused connections open none."
 )
+PROBE_DEFECTS_HELP = (
+    "Probe steps that failed because of a defect of the service (an unexpected exception), by "
+    "probe; a fact about the link (unreachable, 4xx, not a video file) is not counted here."
+)
 PROBE_BUCKETS = (0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 16)
 CHECK_BUCKETS = (0.1, 0.25, 0.5, 1, 2, 4, 8, 12, 16, 20, 30)
 
@@ -95,6 +99,12 @@ class _LiveCollector(Collector):
             "Times this process lost Redis and fell back to local state.",
             value=live.get("redis_outages", 0),
         )
+        defects = CounterMetricFamily(
+            "veriflien_probe_defects", PROBE_DEFECTS_HELP, labels=["probe"]
+        )
+        for probe, count in sorted(live.get("probe_defects", {}).items()):
+            defects.add_metric([probe], count)
+        yield defects
 
 
 _multiprocess_dir: str | None = None
@@ -207,6 +217,9 @@ class _LiveMirror:
             "Times a worker lost Redis and fell back to local state.",
             registry=registry,
         )
+        self.probe_defects = Counter(
+            "veriflien_probe_defects", PROBE_DEFECTS_HELP, ["probe"], registry=registry
+        )
         self.redis_degraded = Gauge(
             "veriflien_redis_degraded",
             "1 while Redis is configured but not answering, in any worker.",
@@ -235,6 +248,8 @@ class _LiveMirror:
             self._grow(self.connections.labels(kind), ("connections", kind), count)
         for scope, count in live.get("rate_limited", {}).items():
             self._grow(self.rate_limited.labels(scope), ("rate_limited", scope), count)
+        for probe, count in live.get("probe_defects", {}).items():
+            self._grow(self.probe_defects.labels(probe), ("probe_defects", probe), count)
         self._grow(self.auth_failures, ("auth_failures", ""), live.get("auth_failures", 0))
         self._grow(self.redis_outages, ("redis_outages", ""), live.get("redis_outages", 0))
         self.redis_degraded.set(1 if live.get("redis_degraded") else 0)

@@ -76,6 +76,46 @@ class Finding:
             doc["strength"] = self.strength.name.lower()
         return doc
 
+    def as_probe(self, probe: str) -> Finding:
+        """The same evidence credited to another probe (an embedded player's own checks)."""
+        return Finding(probe, self.code, self.detail, self.supports, self.strength)
+
+
+class Findings:
+    """The one way evidence is recorded: the findings of one probe, built with its name.
+
+    The check context, the page analysis and the container readers all record through this, so
+    a finding always carries the probe that saw it. `once` keeps a code to its first finding
+    (rules that fire on every matching element of a page say it once).
+    """
+
+    def __init__(
+        self, probe: str, findings: list[Finding] | None = None, *, once: bool = False
+    ) -> None:
+        self.probe = probe
+        self.findings: list[Finding] = [] if findings is None else findings
+        self.once = once
+        self._seen: set[str] = set()
+
+    def add(
+        self,
+        code: str,
+        detail: str,
+        supports: Verdict | None = None,
+        strength: Strength | None = None,
+    ) -> Finding | None:
+        """Record one finding; None when `once` and the code was already recorded."""
+        if self.once and code in self._seen:
+            return None
+        self._seen.add(code)
+        finding = Finding(self.probe, code, detail, supports, strength)
+        self.findings.append(finding)
+        return finding
+
+    @property
+    def codes(self) -> list[str]:
+        return [f.code for f in self.findings]
+
 
 @dataclass(slots=True)
 class MediaInfo:

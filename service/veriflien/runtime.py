@@ -1,5 +1,8 @@
 """Builds a ready check engine with its long-lived resources; used by the app and the CLI alike.
 
+Long-lived resources (the gate's connections, the thread pools) are created when the engine
+starts and closed when it stops; the app runs this in a cleanup_ctx.
+
 Catalogues are loaded (and validated) here, at start-up, so a typo in an association's edited data
 file stops the service with a clear message instead of failing checks later.
 """
@@ -7,6 +10,7 @@ file stops the service with a clear message instead of failing checks later.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -16,6 +20,8 @@ from veriflien.advice.catalogue import load_resources
 from veriflien.check import CheckEngine
 from veriflien.net import Gate
 from veriflien.platforms import Catalogue
+from veriflien.platforms.ytdlp_messages import default_ytdlp_messages
+from veriflien.probes.page import LIGHT_LANE
 from veriflien.probes.ytdlp_bridge import YtdlpRunner
 from veriflien.result import CheckResult
 from veriflien.settings import Settings
@@ -39,15 +45,45 @@ def make_advisor(settings: Settings) -> Callable[[CheckResult, Any], None]:
     return advise
 
 
+class Pools:
+    """The service's thread pools: created when an engine starts (never at import time, so that
+    importing the package starts nothing) and shut down when it stops (the app's cleanup_ctx).
+
+    page_parse: lxml's parse releases the GIL, so two threads let two parses use two cores (one
+    per ordinary-page lane, see probes/page). ytdlp: yt-dlp is synchronous; each extraction
+    blocks one thread (`ytdlp_workers`).
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        self.page_parse = ThreadPoolExecutor(LIGHT_LANE, thread_name_prefix="page-parse")
+        self.ytdlp = ThreadPoolExecutor(
+            max_workers=settings.ytdlp_workers, thread_name_prefix="ytdlp"
+        )
+
+    def close(self) -> None:
+        """Stop accepting work and drop queued jobs. Abandoned yt-dlp extractions are not waited
+        for: their cancel flag is set and they end at their next request."""
+        for pool in (self.page_parse, self.ytdlp):
+            pool.shutdown(wait=False, cancel_futures=True)
+
+
 @asynccontextmanager
 async def standalone_engine(settings: Settings) -> AsyncIterator[CheckEngine]:
     catalogue = Catalogue.load(settings.platforms_file or None)
+    default_ytdlp_messages()  # validated at start-up, like the other data files
     advisor = make_advisor(settings)
-    ytdlp = YtdlpRunner(settings.ytdlp_workers, settings.ytdlp_timeout)
     gate = Gate(settings, consent_cookies=catalogue.consent_cookies())
     await gate.start()
+    pools = Pools(settings)
     try:
-        yield CheckEngine(settings, gate, catalogue=catalogue, ytdlp=ytdlp, advisor=advisor)
+        yield CheckEngine(
+            settings,
+            gate,
+            catalogue=catalogue,
+            ytdlp=YtdlpRunner(pools.ytdlp, settings.ytdlp_timeout),
+            parse_pool=pools.page_parse,
+            advisor=advisor,
+        )
     finally:
-        ytdlp.close()
+        pools.close()
         await gate.close()

@@ -14,7 +14,7 @@ import os
 import re
 import secrets
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
@@ -499,8 +499,6 @@ def _validated(settings: Settings) -> Settings:
         except ValueError as exc:
             raise SettingsError(str(exc)) from exc
     # Parsed here so a bad pin fails at start-up, not at the first check.
-    from veriflien.net.resolve import parse_pins
-
     try:
         parse_pins(settings.resolve)
     except ValueError as exc:
@@ -550,3 +548,49 @@ def load(env: Mapping[str, str] | None = None, config_file: str | Path | None = 
     known = {f.name for f in fields(Settings)}
     assert known == set(SETTINGS_BY_NAME), "Settings and SETTINGS disagree"
     return _validated(Settings(**values))
+
+
+# ---------------------------------------------------------------------------------------------
+# The syntax of `resolve` (read here, so that a bad pin stops the service at start-up; the
+# gate's resolver uses the parsed pins)
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Pin:
+    host: str
+    port: int
+    address: str
+    target_port: int
+
+
+def _split_address(rest: str) -> tuple[str, str]:
+    """Split 'address[:target_port]', where an IPv6 address is written in brackets."""
+    if rest.startswith("["):
+        end = rest.find("]")
+        if end < 0:
+            raise ValueError(f"unclosed bracket in {rest!r}")
+        address, tail = rest[1:end], rest[end + 1 :]
+        if tail and not tail.startswith(":"):
+            raise ValueError(f"unexpected text after ']' in {rest!r}")
+        return address, tail[1:]
+    address, _, target = rest.partition(":")
+    return address, target
+
+
+def parse_pins(entries: Iterable[str]) -> dict[tuple[str, int], Pin]:
+    """Parse 'host:port:address[:target_port]' entries (curl --resolve syntax, plus a target port
+    so tests can route https://www.youtube.com:443 to a fake served on an unprivileged port)."""
+    pins: dict[tuple[str, int], Pin] = {}
+    for entry in entries:
+        host, sep1, rest = entry.partition(":")
+        port, sep2, rest = rest.partition(":")
+        if not (sep1 and sep2 and host and port.isdigit() and rest):
+            raise ValueError(f"expected host:port:address[:target_port], got {entry!r}")
+        address, target = _split_address(rest)
+        ipaddress.ip_address(address)  # raises ValueError with a clear message
+        if target and not target.isdigit():
+            raise ValueError(f"target port must be a number in {entry!r}")
+        pin = Pin(host.lower().rstrip("."), int(port), address, int(target or port))
+        pins[(pin.host, pin.port)] = pin
+    return pins

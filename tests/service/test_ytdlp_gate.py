@@ -13,6 +13,7 @@ import asyncio
 import os
 import shutil
 import subprocess
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -23,10 +24,11 @@ from yt_dlp.utils import check_executable, get_exe_version
 from yt_dlp.utils._jsruntime import BunJsRuntime, DenoJsRuntime, NodeJsRuntime, QuickJsRuntime
 
 from veriflien.net import Gate, parse_target
+from veriflien.net.ytdlp import GateResponse
 from veriflien.platforms import default_catalogue
 from veriflien.probes.base import CheckContext
 from veriflien.probes.ytdlp import YtdlpProbe
-from veriflien.probes.ytdlp_bridge import GateResponse, YtdlpRunner, extract
+from veriflien.probes.ytdlp_bridge import YtdlpRunner, extract
 from veriflien.settings import Settings
 
 WATCH = "https://www.youtube.com/watch?v=abcdefghijk"
@@ -35,7 +37,8 @@ WATCH = "https://www.youtube.com/watch?v=abcdefghijk"
 async def _run_ytdlp(settings: Settings) -> CheckContext:
     gate = Gate(settings)
     await gate.start()
-    runner = YtdlpRunner(max_workers=1, timeout=5.0)
+    pool = ThreadPoolExecutor(max_workers=1)
+    runner = YtdlpRunner(pool, timeout=5.0)
     try:
         ctx = CheckContext(
             target=parse_target(WATCH, settings.port_set),
@@ -49,7 +52,7 @@ async def _run_ytdlp(settings: Settings) -> CheckContext:
         await asyncio.wait_for(YtdlpProbe().run(ctx), timeout=10)
         return ctx
     finally:
-        runner.close()
+        pool.shutdown(cancel_futures=True)
         await gate.close()
 
 

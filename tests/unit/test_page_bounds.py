@@ -18,7 +18,8 @@ from typing import Any
 import pytest
 
 from veriflien import slices
-from veriflien.probes.page import analysis, evidence, scan, scripts, wording
+from veriflien.platforms import markers as marker_matcher
+from veriflien.probes.page import analysis, scan, scripts, wording
 from veriflien.probes.page.analysis import analyse_page, analysis_steps
 from veriflien.result import Strength, Verdict
 
@@ -158,7 +159,7 @@ def test_regex_markers_are_case_insensitive_and_survive_many_decoys() -> None:
     markers = {"private": ['re:"reason"\\s*:\\s*"This video is private']}
     upper = page('<script>x={"REASON":"THIS VIDEO IS PRIVATE"}</script>' + FILLER * 10)
     assert "marker_private" in codes(analyse_page(upper, BASE, markers))
-    decoys = '"reason":"other", ' * (evidence.MAX_PREFIX_HITS + 50)
+    decoys = '"reason":"other", ' * (marker_matcher.MAX_PREFIX_HITS + 50)
     late = page(f'<script>x=[{decoys}{{"reason":"This video is private"}}]</script>' + FILLER)
     assert "marker_private" in codes(analyse_page(late, BASE, markers))
 
@@ -176,7 +177,7 @@ def test_regex_markers_are_case_insensitive_and_survive_many_decoys() -> None:
     ],
 )
 def test_literal_prefix_of_catalogue_markers(regex: str, prefix: str) -> None:
-    assert evidence.literal_prefix(regex) == prefix
+    assert marker_matcher.literal_prefix(regex) == prefix
 
 
 # ---- bounded work ----------------------------------------------------------------------------

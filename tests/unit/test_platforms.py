@@ -207,10 +207,18 @@ def test_video_id_refuses_another_platforms_host(catalogue: Catalogue) -> None:
 # ---------------------------------------------------------------------------------------------
 
 
+def _resolved_first(catalogue: Catalogue, url: str) -> bool:
+    """The link must be resolved (through the gate) before it says anything: a generic shortener,
+    or a platform's own short link (vm.tiktok.com, dai.ly, fb.watch...), as oEmbed and the data
+    API read it (`Platform.needs_resolution`)."""
+    platform = catalogue.match(url)
+    return platform is not None and platform.needs_resolution(url)
+
+
 @pytest.mark.parametrize("host", SHORTENER_HOSTS)
 def test_shorteners_from_the_facts_file_are_recognised(catalogue: Catalogue, host: str) -> None:
     url = f"https://{host}/AbC123"
-    assert catalogue.is_shortener(url)
+    assert _resolved_first(catalogue, url)
     platform = catalogue.match(url)
     assert platform is not None and platform.kind == "shortener"
 
@@ -229,16 +237,16 @@ def test_shorteners_from_the_facts_file_are_recognised(catalogue: Catalogue, hos
     ],
 )
 def test_platform_short_links_are_resolved_first(catalogue: Catalogue, url: str) -> None:
-    assert catalogue.is_shortener(url)
+    assert _resolved_first(catalogue, url)
     platform = catalogue.match(url)
     assert platform is not None and platform.kind != "shortener"
     assert platform.oembed_url(url) is None  # ask oEmbed about the resolved address only
 
 
 def test_a_plain_video_link_is_not_a_shortener(catalogue: Catalogue) -> None:
-    assert not catalogue.is_shortener(f"https://youtu.be/{YT}")
-    assert not catalogue.is_shortener("https://www.tiktok.com/@a/video/123")
-    assert not catalogue.is_shortener("https://unknown.example/x")
+    assert not _resolved_first(catalogue, f"https://youtu.be/{YT}")
+    assert not _resolved_first(catalogue, "https://www.tiktok.com/@a/video/123")
+    assert not _resolved_first(catalogue, "https://unknown.example/x")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -582,3 +590,17 @@ def test_bad_platform_answer_fields_are_refused(tmp_path: Path, addition: str, f
         text = GOOD_ENTRY + "\n" + addition + "\n"
     error = _error(tmp_path, text)
     assert (error.entry, error.field) == ("example", field)
+
+
+def test_one_marker_matcher_for_the_catalogue_and_the_page_analysis() -> None:
+    """The catalogue's readers and the page analysis answer alike, decomposed accents included
+    (catalogue markers are NFC; some pages send "e" + a combining accent)."""
+    from veriflien.platforms.markers import marker_found
+    from veriflien.probes.page.analysis import analyse_page
+
+    page = "<html><body><p>Cette vide\u0301o est prive\u0301e.</p></body></html>"
+    markers = {"private": ("vidéo est privée",), "removed": ("re:vid[ée]o supprim",)}
+    assert marker_found("vidéo est privée", page)
+    assert not marker_found("re:vid[ée]o supprim", page)
+    codes = {f.code for f in analyse_page(page.encode(), "https://example.org/", markers).findings}
+    assert "marker_private" in codes and "marker_removed" not in codes

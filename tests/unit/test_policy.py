@@ -7,8 +7,8 @@ import ipaddress
 import pytest
 
 from veriflien.net.policy import AddressPolicy
-from veriflien.net.resolve import parse_pins
 from veriflien.net.urls import InvalidUrl, RefusedUrl, parse_target
+from veriflien.settings import parse_pins
 
 POLICY = AddressPolicy(
     local_addresses=[ipaddress.ip_address("198.51.100.7"), ipaddress.ip_address("8.8.4.4")]

@@ -12,13 +12,13 @@ import json
 import socket
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from veriflien.net.ytdlp import ExtractionSession, GatedYoutubeDL, GateRefused, GateResponse
 from veriflien.probes import ytdlp_bridge
 from veriflien.probes.ytdlp_bridge import (
-    GateRefused,
-    GateResponse,
     YtdlpRunner,
     extract,
     map_error,
@@ -194,8 +194,8 @@ def test_refusal_on_first_request_reports_refused(no_sockets):
 
 
 def test_request_director_only_ever_holds_the_gate_handler():
-    session = ytdlp_bridge._Session(time.monotonic() + 5)
-    ydl = ytdlp_bridge._GatedYoutubeDL(
+    session = ExtractionSession(time.monotonic() + 5)
+    ydl = GatedYoutubeDL(
         {"logger": ytdlp_bridge._SilentLogger()}, fetch=FakeYouTube({}), session=session
     )
     assert list(ydl._request_director.handlers) == ["VeriflienGate"]
@@ -504,7 +504,8 @@ async def test_runner_answers_on_time_and_the_abandoned_worker_stops_fetching():
         release.wait(5)
         return fake(method, url, headers, body)
 
-    runner = YtdlpRunner(max_workers=2, timeout=0.3)
+    pool = ThreadPoolExecutor(max_workers=2)
+    runner = YtdlpRunner(pool, timeout=0.3)
     started = time.monotonic()
     outcome = await runner.run(WATCH_URL, stuck, ALLOWED)
     elapsed = time.monotonic() - started
@@ -512,7 +513,7 @@ async def test_runner_answers_on_time_and_the_abandoned_worker_stops_fetching():
     assert codes(outcome) == ["ytdlp_timeout"]
     assert elapsed < 1.5
     release.set()
-    runner.close(wait=True)
+    pool.shutdown(wait=True)
     assert len(fake.calls) == 1  # the cancelled extraction made no further request
 
 
@@ -525,7 +526,8 @@ async def test_saturated_runner_waits_then_times_out_without_running_the_queued_
         release.wait(5)
         return first(method, url, headers, body)
 
-    runner = YtdlpRunner(max_workers=1, timeout=0.3)
+    pool = ThreadPoolExecutor(max_workers=1)
+    runner = YtdlpRunner(pool, timeout=0.3)
     try:
         import asyncio
 
@@ -537,15 +539,16 @@ async def test_saturated_runner_waits_then_times_out_without_running_the_queued_
         await busy
     finally:
         release.set()
-        runner.close(wait=True)
+        pool.shutdown(wait=True, cancel_futures=True)
     assert second.calls == []
 
 
 async def test_runner_returns_the_extraction_when_in_time():
-    runner = YtdlpRunner(max_workers=2, timeout=20)
+    pool = ThreadPoolExecutor(max_workers=2)
     try:
+        runner = YtdlpRunner(pool, timeout=20)
         outcome = await runner.run(WATCH_URL, FakeYouTube(PRIVATE_PR), ALLOWED)
     finally:
-        runner.close()
+        pool.shutdown()
 
     assert "ytdlp_private" in codes(outcome)

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from veriflien.datafiles import CatalogueError
 from veriflien.result import Verdict
 
 HERE = Path(__file__).resolve().parent
@@ -76,10 +77,6 @@ _UI_KEYS = (
     "note_unknown_country",
     "hours",
 )
-
-
-class CatalogueError(ValueError):
-    """A data file is malformed; the message lists every problem found, one per line."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,8 +14,8 @@ from __future__ import annotations
 from aiohttp import web
 
 from veriflien import __version__
-from veriflien.api.errors import error_response
 from veriflien.appkeys import ACCESS, ENGINE, METRICS, SELFTEST, STATE
+from veriflien.http_errors import error_response
 
 PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8"
 

@@ -7,7 +7,7 @@ the network code means the gate can be swapped or faked without touching the par
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
+from veriflien.media_types import container_of_path, container_of_type
 
 from .dash import probe_dash
 from .ebml import probe_webm
@@ -41,19 +41,6 @@ __all__ = [
 ]
 
 _MP4_BOXES = {b"ftyp", b"styp", b"moov", b"mdat", b"free", b"skip", b"wide", b"pnot", b"sidx"}
-_TYPES = {
-    "video/mp4": "mp4", "video/quicktime": "mp4", "video/x-m4v": "mp4", "audio/mp4": "mp4",
-    "video/iso.segment": "mp4", "video/webm": "webm", "audio/webm": "webm",
-    "video/x-matroska": "webm", "application/vnd.apple.mpegurl": "hls",
-    "application/x-mpegurl": "hls", "audio/mpegurl": "hls", "audio/x-mpegurl": "hls",
-    "application/dash+xml": "dash", "video/ogg": "ogg", "audio/ogg": "ogg",
-    "application/ogg": "ogg",
-}  # fmt: skip
-_EXTENSIONS = {
-    ".mp4": "mp4", ".m4v": "mp4", ".mov": "mp4", ".m4s": "mp4", ".webm": "webm",
-    ".mkv": "webm", ".m3u8": "hls", ".mpd": "dash", ".ogv": "ogg", ".ogg": "ogg", ".oga": "ogg",
-    ".opus": "ogg",
-}  # fmt: skip
 
 
 def sniff(first_bytes: bytes, content_type: str | None, url: str) -> str:
@@ -76,14 +63,7 @@ def sniff(first_bytes: bytes, content_type: str | None, url: str) -> str:
         return "dash"
     if head.strip() and (text.startswith(b"<") or text[:1] == b"{"):
         return "unknown"  # a web page or JSON, whatever its claimed type
-    ctype = (content_type or "").split(";", 1)[0].strip().lower()
-    if ctype in _TYPES:
-        return _TYPES[ctype]
-    path = urlsplit(url).path.lower()
-    for ext, kind in _EXTENSIONS.items():
-        if path.endswith(ext):
-            return kind
-    return "unknown"
+    return container_of_type(content_type) or container_of_path(url) or "unknown"
 
 
 def re_mpd(text: bytes) -> bool:

@@ -9,10 +9,9 @@ lead's network gate supplies a `RangeReader` (media files) and a `ChildFetcher` 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
-from veriflien.result import Finding, MediaInfo, Strength, Verdict
+from veriflien.result import Findings, MediaInfo
 
 #: Hard cap on media bytes read for one check, whatever the file size.
 DEFAULT_BUDGET = 512 * 1024
@@ -124,25 +123,12 @@ class CachedReader:
         return data if len(data) == length else None
 
 
-@dataclass(slots=True)
-class MediaResult:
+class MediaResult(Findings):
     """What one container parser concluded: the MediaInfo plus the evidence behind it."""
 
-    media: MediaInfo
-    findings: list[Finding] = field(default_factory=list)
-
-    def add(
-        self,
-        code: str,
-        detail: str,
-        supports: Verdict | None = None,
-        strength: Strength | None = None,
-    ) -> None:
-        self.findings.append(Finding(PROBE, code, detail, supports, strength))
-
-    @property
-    def codes(self) -> list[str]:
-        return [f.code for f in self.findings]
+    def __init__(self, media: MediaInfo) -> None:
+        super().__init__(PROBE)
+        self.media = media
 
 
 def fmt_seconds(value: float | None) -> str:

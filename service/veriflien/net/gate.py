@@ -38,14 +38,15 @@ from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
 
 from veriflien import __version__
+from veriflien.media_types import is_media_file
 from veriflien.net.connections import RESUMPTION_SAFE, GuardedConnector, tls_context
 from veriflien.net.encoding import decode_html, decode_text
 from veriflien.net.policy import AddressPolicy, Refusal
 from veriflien.net.refresh import meta_refresh, might_refresh, parse_refresh
-from veriflien.net.resolve import GuardedResolver, RefusedAddressError, parse_pins
+from veriflien.net.resolve import GuardedResolver, RefusedAddressError
 from veriflien.net.urls import InvalidUrl, RefusedUrl, check_fetchable
 from veriflien.result import FetchedDocument, Redirect
-from veriflien.settings import Settings
+from veriflien.settings import Settings, parse_pins
 
 _NEEDS_CLEANUP_CLOSED = sys.version_info < (3, 12, 8) or (3, 13) <= sys.version_info < (3, 13, 1)
 _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
@@ -373,7 +374,7 @@ class Gate:
                     follow_refresh=follow_refresh and follow_redirects,
                     media_window=media_window,
                 )
-            elif probing and response.status == 206 and not _is_media(response.content_type):
+            elif probing and response.status == 206 and not is_media_file(response.content_type):
                 response = await self._complete(current, scope, response, max_bytes, headers)
             if record:
                 self._record(scope, response)
@@ -470,7 +471,9 @@ class Gate:
                     max_redirects=0,
                 ) as resp:
                     server = _peer(resp)
-                    if media_window is not None and _is_media(resp.headers.get("Content-Type", "")):
+                    if media_window is not None and is_media_file(
+                        resp.headers.get("Content-Type", "")
+                    ):
                         # A media file: read only its first window (container headers), never the
                         # whole file; later reads are range requests within the media budget.
                         cap = min(cap, media_window)
@@ -692,11 +695,6 @@ def _continues(response: Response, start: int) -> bool:
     """True when a 206 answer starts at byte `start` (Content-Range: bytes START-…/…)."""
     match = re.match(r"\s*bytes\s+(\d+)-", response.headers.get("Content-Range", ""))
     return match is not None and int(match.group(1)) == start
-
-
-def _is_media(content_type: str) -> bool:
-    kind = content_type.split(";", 1)[0].strip().lower()
-    return kind.startswith(("video/", "audio/", "application/octet-stream", "application/mp4"))
 
 
 def _peer(resp: aiohttp.ClientResponse) -> str | None:

@@ -46,7 +46,7 @@ SPAWN_EVENTS = frozenset(
 )
 #: Packages whose code may never start a process, wherever it runs.
 GUARDED_PACKAGES = ("yt_dlp",)
-#: Threads that may never start a process (the yt-dlp worker pool, see ytdlp_bridge.py).
+#: Threads that may never start a process (the yt-dlp worker pool, see runtime.py).
 GUARDED_THREAD_PREFIX = "ytdlp"
 
 _SAFE_NAME = re.compile(r"[^\w.+-]")

@@ -13,13 +13,12 @@ from __future__ import annotations
 
 import ipaddress
 import socket
-from collections.abc import Iterable
-from dataclasses import dataclass
 
 from aiohttp.abc import AbstractResolver, ResolveResult
 from aiohttp.resolver import DefaultResolver
 
 from veriflien.net.policy import AddressPolicy, Refusal
+from veriflien.settings import Pin
 
 
 class RefusedAddressError(OSError):
@@ -28,46 +27,6 @@ class RefusedAddressError(OSError):
     def __init__(self, refusal: Refusal) -> None:
         super().__init__(f"refused by address policy: {refusal.reason}")
         self.refusal = refusal
-
-
-@dataclass(frozen=True, slots=True)
-class Pin:
-    host: str
-    port: int
-    address: str
-    target_port: int
-
-
-def _split_address(rest: str) -> tuple[str, str]:
-    """Split 'address[:target_port]', where an IPv6 address is written in brackets."""
-    if rest.startswith("["):
-        end = rest.find("]")
-        if end < 0:
-            raise ValueError(f"unclosed bracket in {rest!r}")
-        address, tail = rest[1:end], rest[end + 1 :]
-        if tail and not tail.startswith(":"):
-            raise ValueError(f"unexpected text after ']' in {rest!r}")
-        return address, tail[1:]
-    address, _, target = rest.partition(":")
-    return address, target
-
-
-def parse_pins(entries: Iterable[str]) -> dict[tuple[str, int], Pin]:
-    """Parse 'host:port:address[:target_port]' entries (curl --resolve syntax, plus a target port
-    so tests can route https://www.youtube.com:443 to a fake served on an unprivileged port)."""
-    pins: dict[tuple[str, int], Pin] = {}
-    for entry in entries:
-        host, sep1, rest = entry.partition(":")
-        port, sep2, rest = rest.partition(":")
-        if not (sep1 and sep2 and host and port.isdigit() and rest):
-            raise ValueError(f"expected host:port:address[:target_port], got {entry!r}")
-        address, target = _split_address(rest)
-        ipaddress.ip_address(address)  # raises ValueError with a clear message
-        if target and not target.isdigit():
-            raise ValueError(f"target port must be a number in {entry!r}")
-        pin = Pin(host.lower().rstrip("."), int(port), address, int(target or port))
-        pins[(pin.host, pin.port)] = pin
-    return pins
 
 
 class GuardedResolver(AbstractResolver):

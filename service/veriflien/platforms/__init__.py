@@ -22,6 +22,7 @@ from types import MappingProxyType
 from typing import Any
 from urllib.parse import quote, urlsplit
 
+from veriflien.datafiles import CatalogueError
 from veriflien.platforms.evidence import (
     STRENGTHS,
     SUPPORTS,
@@ -29,9 +30,9 @@ from veriflien.platforms.evidence import (
     Rule,
     StateRule,
     host_set,
-    marker_found,
     state_findings,
 )
+from veriflien.platforms.markers import MarkerText, marker_found
 from veriflien.result import Finding
 
 __all__ = [
@@ -123,16 +124,6 @@ _ROUTE_KEYS = frozenset(
         "status",
     }
 )
-
-
-class CatalogueError(ValueError):
-    """The catalogue file is wrong. Carries the entry id and the field so an editor can fix it."""
-
-    def __init__(self, entry: str, field: str, problem: str) -> None:
-        super().__init__(f"platform catalogue: entry {entry!r}, field {field!r}: {problem}")
-        self.entry = entry
-        self.field = field
-        self.problem = problem
 
 
 # ---------------------------------------------------------------------------------------------
@@ -360,8 +351,8 @@ class Platform:
         """The markers of `kind` found in `text`, as written in the catalogue file."""
         if kind not in MARKER_KINDS:
             raise ValueError(f"unknown marker kind {kind!r}")
-        folded = text.casefold()  # once per call: pages can be megabytes long
-        return [m for m in self.markers.get(kind, ()) if marker_found(m, text, folded)]
+        page = MarkerText(text)  # searchable forms made once per call: pages can be megabytes
+        return [m for m in self.markers.get(kind, ()) if marker_found(m, page)]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -439,7 +430,7 @@ class _Reader:
         self.prefix = prefix
 
     def fail(self, field: str, problem: str) -> CatalogueError:
-        return CatalogueError(self.entry, self.prefix + field, problem)
+        return CatalogueError.at(self.entry, self.prefix + field, problem)
 
     def only(self, allowed: frozenset[str]) -> None:
         # An unknown key is nearly always a typo ("stopncii_parter"): refuse it rather than ignore.
@@ -852,7 +843,7 @@ def _markers(reader: _Reader, raw: Any) -> Mapping[str, tuple[str, ...]]:
 
 def _platform(raw: Any, index: int) -> Platform:
     if not isinstance(raw, Mapping):
-        raise CatalogueError(f"#{index}", "platform", "must be a table")
+        raise CatalogueError.at(f"#{index}", "platform", "must be a table")
     entry = raw.get("id") if isinstance(raw.get("id"), str) else f"#{index}"
     reader = _Reader(entry, raw)
     reader.only(_PLATFORM_KEYS)
@@ -934,7 +925,7 @@ def _generic(
     if raw is None:
         return MappingProxyType({}), (), ()
     if not isinstance(raw, Mapping):
-        raise CatalogueError("generic", "generic", "must be a table")
+        raise CatalogueError.at("generic", "generic", "must be a table")
     reader = _Reader("generic", raw)
     reader.only(_GENERIC_KEYS)
     page_status = _status_rules(reader, "page_status", raw.get("page_status"))
@@ -969,18 +960,33 @@ def _check_unique(platforms: Iterable[Platform]) -> None:
     claimed: list[tuple[str, str]] = []  # (spec, platform id)
     for platform in platforms:
         if platform.id in seen_ids:
-            raise CatalogueError(platform.id, "id", "duplicate id")
+            raise CatalogueError.at(platform.id, "id", "duplicate id")
         seen_ids.add(platform.id)
         own = set(platform.hosts)
         if len(own) != len(platform.hosts):
-            raise CatalogueError(platform.id, "hosts", "a host is listed twice")
+            raise CatalogueError.at(platform.id, "hosts", "a host is listed twice")
         for spec in platform.hosts:
             for other_spec, other_id in claimed:
                 if _overlaps(spec, other_spec):
-                    raise CatalogueError(
+                    raise CatalogueError.at(
                         platform.id, "hosts", f"{spec!r} is already claimed by {other_id!r}"
                     )
         claimed.extend((spec, platform.id) for spec in platform.hosts)
+
+
+def read_toml(path: str | Path | None, packaged: str) -> tuple[dict[str, Any], str]:
+    """(the parsed document, its name for error messages): the file at `path`, or the data file
+    `packaged` of this package when `path` is None."""
+    if path is None:
+        data = resources.files(__name__).joinpath(packaged).read_bytes()
+        where = packaged
+    else:
+        data = Path(path).read_bytes()
+        where = str(path)
+    try:
+        return tomllib.loads(data.decode("utf-8")), where
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise CatalogueError.at(where, "file", f"not valid TOML ({exc})") from None
 
 
 class Catalogue:
@@ -1023,22 +1029,13 @@ class Catalogue:
     @classmethod
     def load(cls, path: str | Path | None = None) -> Catalogue:
         """Read and validate a catalogue file; None = the packaged `platforms.toml`."""
-        if path is None:
-            data = resources.files(__name__).joinpath("platforms.toml").read_bytes()
-            where = "platforms.toml"
-        else:
-            data = Path(path).read_bytes()
-            where = str(path)
-        try:
-            doc = tomllib.loads(data.decode("utf-8"))
-        except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-            raise CatalogueError(where, "file", f"not valid TOML ({exc})") from None
+        doc, where = read_toml(path, "platforms.toml")
         unknown = set(doc) - {"platform", "generic"}
         if unknown:
-            raise CatalogueError(where, sorted(unknown)[0], "unknown top-level table")
+            raise CatalogueError.at(where, sorted(unknown)[0], "unknown top-level table")
         entries = doc.get("platform")
         if not isinstance(entries, list) or not entries:
-            raise CatalogueError(where, "platform", "no [[platform]] entries")
+            raise CatalogueError.at(where, "platform", "no [[platform]] entries")
         page_status, consent_texts, consent_actions = _generic(where, doc.get("generic"))
         return cls(
             (_platform(raw, index) for index, raw in enumerate(entries)),
@@ -1064,12 +1061,6 @@ class Catalogue:
             if _host_in(host, platform.hosts):
                 return platform
         return None
-
-    def is_shortener(self, url: str) -> bool:
-        """True when the link must be resolved (through the gate) before it can be recognised:
-        a generic shortener, or a platform's own short link (vm.tiktok.com, dai.ly, fb.watch...)."""
-        platform = self.match(url)
-        return platform is not None and platform.needs_resolution(url)
 
     @property
     def shorteners(self) -> tuple[Platform, ...]:

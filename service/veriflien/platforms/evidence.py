@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from veriflien.platforms.markers import MarkerText, marker_found
 from veriflien.result import Finding, Strength, Verdict
 
 __all__ = [
@@ -39,7 +40,6 @@ __all__ = [
     "consent_wall",
     "contained_documents",
     "find_objects",
-    "marker_found",
     "state_findings",
 ]
 
@@ -129,26 +129,6 @@ class ConsentRules:
     hosts: frozenset[str]  # hosts that only ever serve consent walls (consent.youtube.com ...)
     texts: tuple[str, ...]  # phrases of consent walls, lower-case, in several languages
     form_actions: tuple[re.Pattern[str], ...]  # form targets that submit a consent choice
-
-
-# ---------------------------------------------------------------------------------------------
-# Markers (one matcher for the whole code base)
-# ---------------------------------------------------------------------------------------------
-
-
-@lru_cache(maxsize=2048)
-def _compiled(regex: str) -> re.Pattern[str]:
-    return re.compile(regex, re.IGNORECASE)
-
-
-def marker_found(marker: str, text: str, folded: str | None = None) -> bool:
-    """A catalogue marker: a case-insensitive substring, or "re:" + a case-insensitive regex."""
-    if marker.startswith("re:"):
-        try:
-            return _compiled(marker[3:]).search(text) is not None
-        except re.error:
-            return False  # the loader validates regexes; a broken one never matches
-    return marker.casefold() in (text.casefold() if folded is None else folded)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -244,7 +224,7 @@ def _has_path(obj: Any, path: Sequence[str]) -> bool:
     return True
 
 
-def _matches(rule: StateRule, obj: dict[str, Any], folded: str, document: str) -> bool:
+def _matches(rule: StateRule, obj: dict[str, Any], folded: str, document: MarkerText) -> bool:
     for name, values in rule.fields.items():
         value: Any = obj
         for part in name.split("."):
@@ -275,6 +255,7 @@ def state_findings(
     """
     findings: list[Finding] = []
     inner: list[str] | None = None
+    page = MarkerText(document)  # its searchable forms are made once, if a rule asks for them
     for key in dict.fromkeys(r.object for r in rules):
         names = (key, *(aliases or {}).get(key, ()))
         obj = next((o for name in names for o in find_objects(document, name)), None)
@@ -288,7 +269,7 @@ def state_findings(
             continue
         folded = "\n".join(_strings(obj)).casefold()
         for rule in rules:
-            if rule.object == key and _matches(rule, obj, folded, document):
+            if rule.object == key and _matches(rule, obj, folded, page):
                 findings.append(rule.rule.to_finding(probe))
                 break
     return findings

@@ -9,26 +9,16 @@ enough to call a video private (the rules forbid strong "private" evidence from 
 
 from __future__ import annotations
 
-from veriflien.probes.base import CheckContext, Probe
-from veriflien.probes.oembed import endpoint_findings
+from veriflien.platforms import Platform
+from veriflien.probes.oembed import EndpointProbe, RuleOf
 
 
-class ApiProbe(Probe):
+class ApiProbe(EndpointProbe):
     name = "api"
-    stage = 2
+    label = "data API"
 
-    def applies(self, ctx: CheckContext) -> bool:
-        return (
-            ctx.failure is None
-            and ctx.platform is not None
-            and ctx.platform.api_url(ctx.final_url) is not None
-        )
-
-    async def run(self, ctx: CheckContext) -> None:
-        platform = ctx.platform
-        assert platform is not None and platform.api is not None
-        endpoint = platform.api_url(ctx.final_url)
-        assert endpoint is not None
-        ctx.findings.extend(
-            await endpoint_findings(ctx, endpoint, platform.api.rule, self.name, "data API")
-        )
+    def endpoint(self, platform: Platform, url: str) -> tuple[str, RuleOf] | None:
+        address = platform.api_url(url)
+        if address is None or platform.api is None:
+            return None
+        return address, platform.api.rule

@@ -8,21 +8,32 @@ its player page is read for that platform's markers. Deeper nesting is not follo
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable
 
 from yarl import URL
 
 from veriflien.net import GateError
-from veriflien.probes.base import CheckContext, Probe
+from veriflien.probes.base import CheckContext, Probe, ProbeFailed
 from veriflien.probes.oembed import oembed_findings
 from veriflien.probes.page import analyse
 from veriflien.probes.ytdlp import ytdlp_findings
+from veriflien.result import Finding
 
 _MARKER_PREFIX = "marker_"
 
 
+async def _or_failure(view: Awaitable[list[Finding]]) -> list[Finding]:
+    """One of the independent views: a fact about the link that stops it becomes its finding
+    (named after the view, "embed-oembed"), and the other views go on."""
+    try:
+        return await view
+    except ProbeFailed as exc:
+        return [Finding("embed-oembed", exc.code, exc.detail, exc.supports, exc.strength)]
+
+
 class EmbedProbe(Probe):
     name = "embed"
-    stage = 3
+    reads = ("page", "failure", "platform", "page_analysis")
 
     def applies(self, ctx: CheckContext) -> bool:
         return (
@@ -58,7 +69,7 @@ class EmbedProbe(Probe):
         # them as separate probes: its oEmbed answer, its player page's markers, and yt-dlp
         # (which reads the platform's own status for that video, as for a direct link).
         oembed, page, ytdlp = await asyncio.gather(
-            oembed_findings(ctx, platform, url, f"{self.name}-oembed"),
+            _or_failure(oembed_findings(ctx, platform, url, f"{self.name}-oembed")),
             self._player_markers(ctx, url, platform),
             ytdlp_findings(ctx, url, platform, f"{self.name}-ytdlp"),
         )
@@ -83,12 +94,11 @@ class EmbedProbe(Probe):
             platform.markers if owns else None,  # type: ignore[attr-defined]
             claimed_platform_allowed=owns,
             content_type=response.headers.get("Content-Type"),
+            executor=ctx.parse_pool,
         )
         # Only the platform's own markers and state data speak for the embedded video; the
         # player page's lack of <video> tags (players are built by script) says nothing.
         state = platform.state_findings(analysis.text, self.name) if owns else []  # type: ignore[attr-defined]
         return [
-            type(f)(self.name, f.code, f.detail, f.supports, f.strength)
-            for f in analysis.findings
-            if f.code.startswith(_MARKER_PREFIX)
+            f.as_probe(self.name) for f in analysis.findings if f.code.startswith(_MARKER_PREFIX)
         ] + state

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from yarl import URL
 
 from veriflien.net import GateError
-from veriflien.probes.base import CheckContext, Probe
+from veriflien.probes.base import CheckContext, Probe, ProbeFailed
 from veriflien.result import Strength, Verdict
 
 if TYPE_CHECKING:
@@ -28,24 +28,11 @@ if TYPE_CHECKING:
 
 # Media windows: the first 64 KiB are enough to identify a container and read its first boxes.
 FIRST_WINDOW = 64 * 1024
-_MEDIA_TYPES = (
-    "video/",
-    "audio/",
-    "application/octet-stream",
-    "application/mp4",
-    "application/vnd.apple.mpegurl",
-    "application/x-mpegurl",
-    "application/dash+xml",
-)
-
-
-def is_media_type(content_type: str) -> bool:
-    return content_type.startswith(_MEDIA_TYPES)
 
 
 class FetchProbe(Probe):
     name = "fetch"
-    stage = 0
+    writes = ("page", "failure")
 
     def __init__(self, *, range_first: bool = True) -> None:
         # range_first=False restores the plain first GET (the benchmark's baseline).
@@ -72,10 +59,11 @@ class FetchProbe(Probe):
                 if self.range_first
                 else None,
             )
-        except GateError as exc:
+        except GateError as exc:  # refused, unreachable, too big: facts about the link
             ctx.failure = exc
-            ctx.add(self.name, exc.reason, exc.detail, Verdict(exc.kind), Strength.STRONG)
-            return
+            raise ProbeFailed(
+                exc.reason, exc.detail, supports=Verdict(exc.kind), strength=Strength.STRONG
+            ) from exc
         ctx.page = response
         hops = len(response.redirects)
         if hops:

@@ -20,7 +20,7 @@ from veriflien.containers import (
     sniff,
 )
 from veriflien.net import GateError, Refused, Response
-from veriflien.probes.base import CheckContext, Probe
+from veriflien.probes.base import CheckContext, Probe, ProbeFailed
 from veriflien.probes.fetch import FIRST_WINDOW
 from veriflien.result import Strength, Verdict
 
@@ -120,7 +120,8 @@ class GateChildFetcher:
 
 class MediaProbe(Probe):
     name = "media"
-    stage = 3
+    reads = ("page", "failure", "page_analysis")
+    writes = ("media", "media_findings")
 
     def applies(self, ctx: CheckContext) -> bool:
         if ctx.failure is not None or ctx.page is None:
@@ -190,6 +191,7 @@ class MediaProbe(Probe):
         if result is None:
             return
         ctx.media = result.media
+        ctx.media_findings = result.findings
         ctx.findings.extend(result.findings)
 
     async def _probe(self, ctx: CheckContext, first: Response, budget: int) -> MediaResult | None:
@@ -207,12 +209,9 @@ class MediaProbe(Probe):
                     )
                     body = full.body
                 except GateError as exc:
-                    ctx.add(
-                        self.name,
-                        "playlist_unreachable",
-                        f"The playlist could not be read ({exc.reason}).",
-                    )
-                    return None
+                    raise ProbeFailed(
+                        "playlist_unreachable", f"The playlist could not be read ({exc.reason})."
+                    ) from exc
             fetcher = GateChildFetcher(ctx)
             probe = probe_hls if kind == "hls" else probe_dash
             result = await probe(first.url, body, fetcher)
@@ -230,9 +229,7 @@ class MediaProbe(Probe):
             result = await _READERS[kind](reader)
             result.media.bytes_read = reader.bytes_read
             return result
-        ctx.add(
-            self.name,
+        raise ProbeFailed(
             "media_not_recognised",
             "The address given as a video does not hold a video file the service can read.",
         )
-        return None

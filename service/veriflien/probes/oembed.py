@@ -9,33 +9,44 @@ verdict rules require a second probe or a strong finding).
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import ClassVar
 
 from veriflien.net import GateError
 from veriflien.platforms import Platform, Rule
-from veriflien.probes.base import CheckContext, Probe
+from veriflien.probes.base import CheckContext, Probe, ProbeFailed
 from veriflien.result import Finding
 
 OEMBED_MAX_BYTES = 64 * 1024
+#: The meaning of an endpoint's answer (status, body), from the catalogue.
+RuleOf = Callable[[int, str], Rule | None]
 
 
 async def oembed_findings(
     ctx: CheckContext, platform: Platform, url: str, probe: str
 ) -> list[Finding]:
     """Ask `platform`'s oEmbed endpoint about `url`; the findings its answer supports."""
-    endpoint = platform.oembed_url(url)
-    if endpoint is None:
+    found = oembed_endpoint(platform, url)
+    if found is None:
         return []
-    return await endpoint_findings(ctx, endpoint, platform.oembed_rule, probe, "oEmbed service")
+    return await endpoint_findings(ctx, *found, probe, OEmbedProbe.label)
+
+
+def oembed_endpoint(platform: Platform, url: str) -> tuple[str, RuleOf] | None:
+    """The platform's oEmbed address for `url` and the meaning of its answers, or None."""
+    address = platform.oembed_url(url)
+    return None if address is None else (address, platform.oembed_rule)
 
 
 async def endpoint_findings(
     ctx: CheckContext,
     endpoint: str,
-    rule_of: Callable[[int, str], Rule | None],
+    rule_of: RuleOf,
     probe: str,
     label: str,
 ) -> list[Finding]:
-    """Ask one of a platform's public endpoints; the findings its answer supports."""
+    """Ask one of a platform's public endpoints; the findings its answer supports.
+
+    Raises ProbeFailed (expected) when the endpoint cannot be asked at all."""
     try:
         response = await ctx.gate.fetch(
             endpoint,
@@ -44,14 +55,10 @@ async def endpoint_findings(
             follow_refresh=False,
             headers={"Accept": "application/json"},
         )
-    except GateError as exc:
-        return [
-            Finding(
-                probe,
-                f"{probe}_unreachable",
-                f"The platform's {label} could not be asked ({exc.reason}).",
-            )
-        ]
+    except GateError as exc:  # the platform's endpoint is down or refused: a fact, not our bug
+        raise ProbeFailed(
+            f"{probe}_unreachable", f"The platform's {label} could not be asked ({exc.reason})."
+        ) from exc
     rule = rule_of(response.status, response.text())
     if rule is None:
         return [
@@ -65,17 +72,36 @@ async def endpoint_findings(
     return [rule.to_finding(probe)]
 
 
-class OEmbedProbe(Probe):
-    name = "oembed"
-    stage = 2
+class EndpointProbe(Probe):
+    """A probe that asks one of the recognised platform's public endpoints about the link."""
+
+    reads = ("page", "failure", "platform")
+    writes = ("first_evidence",)
+    label: ClassVar[str] = ""
+
+    def endpoint(self, platform: Platform, url: str) -> tuple[str, RuleOf] | None:
+        """(the endpoint's address for `url`, the meaning of its answers), or None."""
+        raise NotImplementedError
 
     def applies(self, ctx: CheckContext) -> bool:
+        platform = ctx.platform
         return (
             ctx.failure is None
-            and ctx.platform is not None
-            and ctx.platform.oembed_url(ctx.final_url) is not None
+            and platform is not None
+            and self.endpoint(platform, ctx.final_url) is not None
         )
 
     async def run(self, ctx: CheckContext) -> None:
         assert ctx.platform is not None
-        ctx.findings.extend(await oembed_findings(ctx, ctx.platform, ctx.final_url, self.name))
+        found = self.endpoint(ctx.platform, ctx.final_url)
+        assert found is not None
+        address, rule_of = found
+        ctx.answer(await endpoint_findings(ctx, address, rule_of, self.name, self.label))
+
+
+class OEmbedProbe(EndpointProbe):
+    name = "oembed"
+    label = "oEmbed service"
+
+    def endpoint(self, platform: Platform, url: str) -> tuple[str, RuleOf] | None:
+        return oembed_endpoint(platform, url)

@@ -19,7 +19,8 @@ from veriflien.probes.base import CheckContext, Probe
 
 class PlatformProbe(Probe):
     name = "platform"
-    stage = 1
+    reads = ("page", "failure")
+    writes = ("platform", "consent_wall", "first_evidence")
 
     def applies(self, ctx: CheckContext) -> bool:
         return ctx.failure is None and ctx.catalogue is not None
@@ -44,7 +45,7 @@ class PlatformProbe(Probe):
             return
         rule = ctx.catalogue.page_status_rule(ctx.platform, page.status)
         if rule is not None:
-            ctx.findings.append(rule.to_finding(self.name))
+            ctx.answer([rule.to_finding(self.name)])
         else:
             ctx.add(self.name, f"http_{page.status}", f"The site answered {page.status}.")
 

@@ -15,17 +15,16 @@ own answers say (its player response) is read with the same catalogue rules as t
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import threading
 from collections.abc import Sequence
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from yarl import URL
 
-from veriflien.net import GateError, Refused, Response
+from veriflien.net import Response
+from veriflien.net.ytdlp import GateResponse, GateThreadFetch
 from veriflien.platforms import Platform
 from veriflien.probes.base import CheckContext, Probe
-from veriflien.probes.ytdlp_bridge import Fetch, GateRefused, GateResponse
 from veriflien.result import Finding, Strength, Verdict
 
 # Query parameters yt-dlp adds to a page it downloads (YouTube's watch page, among others).
@@ -47,14 +46,15 @@ def _page_key(url: str) -> str:
 
 
 class _Adapter:
-    """yt-dlp's synchronous view of the gate, for one check."""
+    """yt-dlp's synchronous view of the gate for one check (net/ytdlp.py), plus what this probe
+    needs of it: the check's own copy of the page, and the platform's answers kept for the state
+    rules."""
 
     def __init__(
         self, ctx: CheckContext, loop: asyncio.AbstractEventLoop, timeout: float, platform: Platform
     ) -> None:
         self.ctx = ctx
-        self.loop = loop
-        self.timeout = timeout
+        self.gate_fetch = GateThreadFetch(ctx.gate, ctx.scope, loop, timeout)
         self.platform = platform
         self.documents: list[str] = []  # platform answers to read with the state rules
         self.served_from_copy = 0
@@ -73,22 +73,10 @@ class _Adapter:
             if copy is not None:
                 with self._lock:
                     self.served_from_copy += 1
-                return self._gate_response(copy)
-        future = asyncio.run_coroutine_threadsafe(
-            self.ctx.gate.fetch(url, self.ctx.scope, method=method, headers=headers, body=body),
-            self.loop,
-        )
-        try:
-            response = future.result(self.timeout)
-        except concurrent.futures.TimeoutError:
-            future.cancel()
-            raise TimeoutError("gate fetch timed out") from None
-        except Refused as exc:
-            raise GateRefused(exc.reason) from exc
-        except GateError as exc:
-            raise OSError(exc.reason) from exc
+                return GateThreadFetch.answer(copy)
+        response = self.gate_fetch(method, url, headers, body)
         self._keep(response)
-        return self._gate_response(response)
+        return GateThreadFetch.answer(response)
 
     def _keep(self, response: Response) -> None:
         """Keep the platform's own answers (never third parties') for the state rules."""
@@ -101,22 +89,6 @@ class _Adapter:
         with self._lock:
             if len(self.documents) < MAX_STATE_DOCUMENTS:
                 self.documents.append(response.text())
-
-    @staticmethod
-    def _gate_response(response: Response) -> GateResponse:
-        return GateResponse(
-            status=response.status,
-            headers={k: v for k, v in response.headers.items()},
-            body=response.body,
-            url=response.url,
-        )
-
-
-def gate_fetch_for_thread(
-    ctx: CheckContext, loop: asyncio.AbstractEventLoop, timeout: float, platform: Platform
-) -> Fetch:
-    """A synchronous fetch(method, url, headers, body) that yt-dlp's worker thread can call."""
-    return _Adapter(ctx, loop, timeout, platform).fetch
 
 
 def conclusive(findings: Sequence[Finding]) -> bool:
@@ -145,9 +117,7 @@ async def ytdlp_findings(
     outcome = await ctx.ytdlp.run(
         url, adapter.fetch, platform.ytdlp_extractors, platform.ytdlp_args or None
     )
-    if outcome.duration is not None:
-        ctx.extra.setdefault("ytdlp_duration", outcome.duration)
-    findings = [Finding(probe, f.code, f.detail, f.supports, f.strength) for f in outcome.findings]
+    findings = [f.as_probe(probe) for f in outcome.findings]
     seen = {f.code for f in findings}
     for document in adapter.documents:
         for found in platform.state_findings(document, probe):
@@ -159,7 +129,8 @@ async def ytdlp_findings(
 
 class YtdlpProbe(Probe):
     name = "ytdlp"
-    stage = 3  # after the page and oEmbed probes: it is skipped when they already decided
+    # After the page, oEmbed and data API probes: it is skipped when they already decided.
+    reads = ("page", "failure", "platform", "first_evidence")
 
     def applies(self, ctx: CheckContext) -> bool:
         return (
@@ -172,7 +143,7 @@ class YtdlpProbe(Probe):
 
     async def run(self, ctx: CheckContext) -> None:
         assert ctx.platform is not None
-        if conclusive(ctx.findings):
+        if conclusive(ctx.first_evidence):
             ctx.add(
                 self.name,
                 "ytdlp_not_needed",

@@ -63,8 +63,13 @@ def _explain(code: str, detail: str) -> Finding:
     return Finding("verdict", code, detail)
 
 
-def decide(findings: Sequence[Finding], media: MediaInfo | None = None) -> Decision:
-    """Apply the precedence rules, in order; the first that matches decides."""
+def decide(
+    findings: Sequence[Finding],
+    media: MediaInfo | None = None,
+    media_findings: Sequence[Finding] = (),
+) -> Decision:
+    """Apply the precedence rules, in order; the first that matches decides. `media_findings`
+    are the findings about the video file's own bytes (the ones that come with `media`)."""
     # 1. The link could not be fetched at all: say exactly that.
     for verdict in _TERMINAL:
         if _evidence(findings, verdict):
@@ -108,10 +113,10 @@ def decide(findings: Sequence[Finding], media: MediaInfo | None = None) -> Decis
     # 3. Media whose bytes cannot be fully played: the container index is hard evidence.
     incomplete = _strength(findings, Verdict.INCOMPLETE)
     if media is not None and media.complete is False and incomplete is not None:
-        strong_public = _probes(
-            findings, Verdict.PUBLIC, Verdict.UNLISTED, at_least=Strength.STRONG
-        )
-        if not strong_public - {"media"}:
+        # The file's own "playable" evidence cannot outweigh its own index; only a strong public
+        # answer from elsewhere (the platform) can.
+        outside = [f for f in findings if not any(f is m for m in media_findings)]
+        if not _probes(outside, Verdict.PUBLIC, Verdict.UNLISTED, at_least=Strength.STRONG):
             return Decision(
                 Verdict.INCOMPLETE,
                 Confidence.HIGH if incomplete == Strength.STRONG else Confidence.MEDIUM,

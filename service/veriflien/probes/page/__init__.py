@@ -3,23 +3,23 @@
 The analysis itself (analysis.py and its helpers in this package) is pure and CPU-bound. It runs
 on the event loop in slices (veriflien.slices: a thread holding the GIL would delay the timers
 that stop checks at their deadline), except the lxml parse, which releases the GIL and runs in a
-small thread pool. Lanes bound memory and protect ordinary checks: ordinary pages (the vast
-majority, platform pages included) are analysed two at a time, markup-heavy pages one at a time
-in a lane of their own, so a burst of hostile links queues behind itself. A queued analysis is
-abandoned when its check runs out of time. Parsing also stops at MAX_TAGS elements (the rest is
-reported as not analysed, never guessed).
+small thread pool (runtime.py creates it at start-up). Lanes bound memory and protect ordinary
+checks: ordinary pages (the vast majority, platform pages included) are analysed two at a time,
+markup-heavy pages one at a time in a lane of their own, so a burst of hostile links queues
+behind itself. A queued analysis is abandoned when its check runs out of time. Parsing also stops
+at MAX_TAGS elements (the rest is reported as not analysed, never guessed).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor
 
 from yarl import URL
 
+from veriflien.media_types import is_media
 from veriflien.platforms.evidence import consent_wall
 from veriflien.probes.base import CheckContext, Probe
-from veriflien.probes.fetch import is_media_type
 from veriflien.probes.page.analysis import analyse_page, analysis_steps
 from veriflien.probes.page.decode import decode
 from veriflien.probes.page.report import PageAnalysis
@@ -32,9 +32,6 @@ HEAVY_TAGS = 8_000  # pages with more tags than this take the heavy lane
 LIGHT_LANE = 2
 HEAVY_LANE = 1
 _TAG_BLOCK = 4096
-
-# lxml's parse releases the GIL: two threads let two parses use two cores.
-_parse_pool = ThreadPoolExecutor(max_workers=LIGHT_LANE, thread_name_prefix="page-parse")
 
 __all__ = ["PageAnalysis", "PageProbe", "analyse", "analyse_page"]
 
@@ -68,8 +65,10 @@ async def analyse(
     claimed_platform_allowed: bool,
     same_owner: Callable[[str], bool] | None = None,
     content_type: str | None = None,
+    executor: Executor | None = None,
 ) -> PageAnalysis:
-    """analyse_page, sliced on the event loop, in the lane its size calls for."""
+    """analyse_page, sliced on the event loop, in the lane its size calls for; the lxml parse
+    runs on `executor` (runtime.py's page-parse pool)."""
     tags, limit = _tag_budget(body)
     heavy = tags > HEAVY_TAGS
     async with lane("page-heavy", HEAVY_LANE) if heavy else lane("page-light", LIGHT_LANE):
@@ -83,7 +82,7 @@ async def analyse(
                 same_owner=same_owner,
                 content_type=content_type,
             ),
-            _parse_pool,
+            executor,
         )
 
 
@@ -93,14 +92,15 @@ _NO_VIDEO_CODES = frozenset({"no_video_evidence"})
 
 class PageProbe(Probe):
     name = "page"
-    stage = 2
+    reads = ("page", "failure", "platform", "consent_wall")
+    writes = ("page_analysis", "consent_wall", "first_evidence")
 
     def applies(self, ctx: CheckContext) -> bool:
         return (
             ctx.failure is None
             and ctx.page is not None
             and bool(ctx.page.body)
-            and not is_media_type(ctx.page.content_type)
+            and not is_media(ctx.page.content_type)
             # 401/403 pages are read too: their login walls are evidence; 404/410 pages are not.
             and (ctx.page.status < 400 or ctx.page.status in {401, 403})
         )
@@ -122,7 +122,7 @@ class PageProbe(Probe):
             state = platform.state_findings(text, self.name)
             if any(f.strength == Strength.STRONG for f in state):
                 ctx.page_analysis = PageAnalysis(has_video=True)
-                ctx.findings.extend(state)
+                ctx.answer(state)
                 return
         analysis = await analyse(
             page.body,
@@ -132,6 +132,7 @@ class PageProbe(Probe):
             claimed_platform_allowed=on_platform,
             same_owner=platform.owns_host if platform is not None else None,
             content_type=page.headers.get("Content-Type"),
+            executor=ctx.parse_pool,
         )
         ctx.page_analysis = analysis
         findings = list(analysis.findings)
@@ -151,7 +152,7 @@ class PageProbe(Probe):
             # A consent wall hides the content, a player answer is about a video, and an error
             # page (401, 403) is a wall too: none of them can be read as "there is no video".
             findings = [f for f in findings if f.code not in _NO_VIDEO_CODES]
-        ctx.findings.extend(findings + state)
+        ctx.answer(findings + state)
         # The text and scripts served the platform's rules; nothing later needs them, and they
         # double the page's memory while the check lives.
         analysis.text, analysis.scripts = "", []

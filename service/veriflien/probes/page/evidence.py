@@ -8,15 +8,15 @@ nothing here ever says "no video" (the facade does, when nothing at all was foun
 
 from __future__ import annotations
 
-import itertools
 import json
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from functools import lru_cache
 from typing import Any
-from urllib.parse import unquote, urljoin, urlsplit
+from urllib.parse import urljoin, urlsplit
 
+from veriflien.media_types import names_video, names_video_path
+from veriflien.platforms.markers import MarkerText, marker_found
 from veriflien.probes.page.report import PROBE, Builder, host_of, host_phrase
 from veriflien.probes.page.scan import MAX_ELEMENTS, Scan, attr, microdata_props
 from veriflien.result import Finding, Strength, Verdict
@@ -24,10 +24,6 @@ from veriflien.result import Finding, Strength, Verdict
 # A URL longer than this is not a media URL we want the lead to follow; it is noise or an attack.
 MAX_URL_CHARS = 4096
 MAX_FINDINGS_PER_MARKER_KIND = 3
-# Occurrences of a marker's literal prefix tried before falling back to one plain regex search.
-MAX_PREFIX_HITS = 200
-# Characters after its prefix a marker with accents may span when that stretch is read in NFC.
-MARKER_WINDOW = 4096
 MICRODATA_ITEMS = 20  # items whose properties are read (any number still counts as evidence)
 
 #: What each catalogue marker kind points to. An age gate means any signed-in adult can watch:
@@ -50,9 +46,6 @@ VIDEO_MARKER_KINDS = frozenset({"playable", "unlisted"})
 # URL classification
 # ---------------------------------------------------------------------------------------------
 
-_MEDIA_EXTENSIONS = (".mp4", ".m4v", ".webm", ".mov", ".ogv", ".ogg", ".m3u8", ".mpd", ".mkv")
-_MEDIA_TYPES = ("video/", "application/x-mpegurl", "application/vnd.apple.mpegurl")
-_MEDIA_TYPES_EXACT = ("application/dash+xml",)
 _URL_WHITESPACE = re.compile(r"[\t\r\n]")
 
 # Embedded players of platforms we know: (host suffix, path regex). The lead follows ONE level.
@@ -128,149 +121,12 @@ def is_player_url(url: str) -> bool:
 
 
 def looks_like_media(url: str, mime: str | None = None) -> bool:
-    if mime:
-        mime = mime.strip().lower()
-        if mime.startswith(_MEDIA_TYPES) or mime in _MEDIA_TYPES_EXACT:
-            return True
-    return unquote(urlsplit(url).path).lower().endswith(_MEDIA_EXTENSIONS)
+    return (mime is not None and names_video(mime)) or names_video_path(url)
 
 
 # ---------------------------------------------------------------------------------------------
 # Markers from the platform catalogue
 # ---------------------------------------------------------------------------------------------
-
-_REGEX_META = frozenset(".^$*+?{}[]\\|()")
-
-
-@lru_cache(maxsize=256)
-def _literal(word: bytes) -> re.Pattern[bytes]:
-    # `re` finds a literal at a steady ~0.3 ms per MB; `bytes.find` varies with the text.
-    return re.compile(re.escape(word))
-
-
-@lru_cache(maxsize=1024)
-def _compiled_marker(source: str) -> tuple[re.Pattern[str] | None, str]:
-    """(the case-insensitive regex or None if broken, its literal prefix in lower case)."""
-    try:
-        pattern = re.compile(source, re.IGNORECASE)
-    except re.error:
-        return None, ""
-    return pattern, literal_prefix(source).lower()
-
-
-def literal_prefix(source: str) -> str:
-    """The literal text every match of `source` starts with ("" when there is none).
-
-    Catalogue markers are anchored on JSON keys ('"reason"\\s*:'), and `re` cannot search a
-    case-insensitive literal quickly (it only uses the leading '"'): finding the lowercased
-    prefix in the lowercased page and matching only there reads a 1 MB page once per distinct
-    prefix instead of once per marker. A top-level alternation or a quantifier on the last
-    literal voids the prefix.
-    """
-    depth = 0
-    in_class = False
-    escaped = False
-    for char in source:  # a top-level "|" means matches need not start with the prefix
-        if escaped:
-            escaped = False
-        elif char == "\\":
-            escaped = True
-        elif in_class:
-            in_class = char != "]"
-        elif char == "[":
-            in_class = True
-        elif char == "(":
-            depth += 1
-        elif char == ")":
-            depth -= 1
-        elif char == "|" and depth == 0:
-            return ""
-    prefix: list[str] = []
-    index = 0
-    while index < len(source):
-        char = source[index]
-        if char == "\\" and index + 1 < len(source) and not source[index + 1].isalnum():
-            prefix.append(source[index + 1])
-            index += 2
-            continue
-        if char in _REGEX_META:
-            if char in "*?{" and prefix:
-                prefix.pop()  # the quantifier applies to the last literal
-            break
-        prefix.append(char)
-        index += 1
-    return "".join(prefix)
-
-
-class _MarkerText:
-    """The page as marker searches need it, each form computed at most once and only if needed:
-    as decoded, as ASCII-lowercased UTF-8 bytes (for the prefixes), and in NFC for markers with
-    accents (catalogue markers are NFC, "vidéo" as one code point; some pages send decomposed
-    accents). Normalising a whole page costs 5-15 ms when it holds characters NFC's quick check
-    cannot clear, so ASCII markers never ask for it."""
-
-    def __init__(self, text: str, folded: bytes) -> None:
-        self.text = text
-        self.folded = folded
-        self._casefolded: str | None = None
-        self._nfc: str | None = None
-        self._positions: dict[str, list[int]] = {}
-
-    def positions(self, prefix: str) -> list[int]:
-        """Where the ASCII `prefix` starts in the text, any case (at most MAX_PREFIX_HITS + 1).
-
-        Found once per prefix (a catalogue's markers share a few), in the ASCII-lowercased UTF-8
-        bytes; byte offsets become text indexes by decoding the bytes between them (a prefix
-        starts with an ASCII byte, so every offset is a character boundary)."""
-        if prefix not in self._positions:
-            found = _literal(prefix.encode()).finditer(self.folded)
-            offsets = [m.start() for m in itertools.islice(found, MAX_PREFIX_HITS + 1)]
-            indexes: list[int] = []
-            index = previous = 0
-            for offset in offsets:
-                index += len(self.folded[previous:offset].decode("utf-8", "replace"))
-                indexes.append(index)
-                previous = offset
-            self._positions[prefix] = indexes
-        return self._positions[prefix]
-
-    @property
-    def nfc(self) -> str:
-        if self._nfc is None:
-            self._nfc = unicodedata.normalize("NFC", self.text)
-        return self._nfc
-
-    @property
-    def casefolded(self) -> str:
-        if self._casefolded is None:
-            self._casefolded = self.nfc.casefold()
-        return self._casefolded
-
-
-def _regex_marker_found(source: str, page: _MarkerText) -> bool | None:
-    """Whether a "re:" marker matches; None for a broken regex (a catalogue bug we survive)."""
-    pattern, prefix = _compiled_marker(source)
-    if pattern is None:
-        return None
-    accented = not source.isascii()
-    if len(prefix) < 3 or not prefix.isascii():
-        return pattern.search(page.nfc if accented else page.text) is not None
-    positions = page.positions(prefix)
-    for position in positions[:MAX_PREFIX_HITS]:
-        if pattern.match(page.text, position):
-            return True
-        if accented:
-            # Decomposed accents after the (ASCII) prefix: read that stretch in NFC.
-            window = page.text[position : position + MARKER_WINDOW]
-            if not unicodedata.is_normalized("NFC", window) and pattern.match(
-                unicodedata.normalize("NFC", window)
-            ):
-                return True
-    if len(positions) > MAX_PREFIX_HITS:  # more candidates than we try one by one
-        if accented:
-            return pattern.search(page.nfc) is not None
-        return pattern.search(page.text, positions[MAX_PREFIX_HITS]) is not None
-    return False  # the usual case: the prefix is not there at all, or leads nowhere
 
 
 def marker_findings(
@@ -283,7 +139,7 @@ def marker_findings(
     kinds_hit: set[str] = set()
     if not markers:
         return findings, kinds_hit
-    page = _MarkerText(text, folded)
+    page = MarkerText(text, folded)
     for kind, patterns in markers.items():
         if not isinstance(kind, str) or isinstance(patterns, str | bytes):
             continue  # a bare string would be iterated letter by letter: a catalogue bug
@@ -296,13 +152,7 @@ def marker_findings(
             if not isinstance(marker, str) or not marker:
                 continue
             marker = unicodedata.normalize("NFC", marker)
-            if marker.startswith("re:"):
-                found = _regex_marker_found(marker[3:], page)
-                if found is None:
-                    continue
-            else:
-                found = marker.casefold() in page.casefolded
-            if not found:
+            if not marker_found(marker, page):
                 continue
             hits += 1
             kinds_hit.add(safe_kind)

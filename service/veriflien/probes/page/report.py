@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from veriflien.result import Finding, Strength, Verdict
+from veriflien.result import Finding, Findings
 
 PROBE = "page"
 MAX_MEDIA_URLS = 5
@@ -46,32 +46,17 @@ def host_phrase(url: str | None) -> str:
     return f" (host {host})" if host else ""
 
 
-class Builder:
-    """Accumulates findings and URLs with dedup and caps, so the rules stay readable."""
+class Builder(Findings):
+    """Accumulates findings (each code once) and URLs with caps, so the rules stay readable."""
 
     # Candidates kept before ranking: enough to rank well, few enough that 80k <source> tags
     # cost nothing.
     CANDIDATES = 50
 
     def __init__(self) -> None:
-        self.findings: list[Finding] = []
+        super().__init__(PROBE, once=True)
         self.media: list[tuple[int, str]] = []
         self.embeds: list[tuple[int, str]] = []
-        self.codes: set[str] = set()
-
-    def add(
-        self,
-        code: str,
-        detail: str,
-        supports: Verdict | None = None,
-        strength: Strength | None = None,
-        *,
-        once: bool = True,
-    ) -> None:
-        if once and code in self.codes:
-            return
-        self.codes.add(code)
-        self.findings.append(Finding(PROBE, code, detail, supports, strength))
 
     def media_url(self, rank: int, url: str) -> None:
         if len(self.media) < self.CANDIDATES and url not in (u for _, u in self.media):
