@@ -181,7 +181,10 @@ def test_every_result_field_is_in_the_readme_result_table(field: str) -> None:
         ("Media", MediaInfo("mp4", True, 10.0, 5.0, 100, 50).to_json()),
         ("Redirect", Redirect("https://a.example/", 301).to_json()),
         ("Document", FetchedDocument("https://a.example/", 200, "text/html", None, None).to_json()),
-        ("Finding", Finding("p", "c", "d", Verdict.PUBLIC, Strength.WEAK).to_json()),
+        (
+            "Finding",
+            Finding("p", "c", "d", Verdict.PUBLIC, Strength.WEAK, "label", "explanation").to_json(),
+        ),
         ("Attestation", signed_sample()["attestation"]),
     ],
 )
