@@ -11,7 +11,7 @@ from aiohttp import web
 
 from veriflien.app import create_app, openapi_document
 from veriflien.attestation import Signer
-from veriflien.cli import _LABELS
+from veriflien.cli import _LABELS, _verdict_word
 from veriflien.result import (
     CheckResult,
     Confidence,
@@ -148,8 +148,10 @@ def test_openapi_verdict_enum_is_the_verdict_enum() -> None:
 
 @pytest.mark.parametrize("lang", sorted(_LABELS))
 def test_cli_has_a_label_for_every_verdict_and_confidence(lang: str) -> None:
-    missing = [v.value for v in [*Verdict, *Confidence] if v.value not in _LABELS[lang]]
+    missing = [c.value for c in Confidence if c.value not in _LABELS[lang]]
     assert missing == []
+    # Verdict names: the texts catalogue's labels, the words the console and extension show.
+    assert all(_verdict_word(lang, v.value).strip() for v in Verdict)
 
 
 # --- result fields ------------------------------------------------------------------------------
