@@ -92,8 +92,10 @@ def _call_code(node: ast.Call) -> ast.AST | None:
 
 
 def _catalogue_codes() -> set[str]:
-    """Codes the platform catalogue's rules write, and the marker codes its marker kinds give."""
-    doc = tomllib.loads((SERVICE / "platforms" / "platforms.toml").read_text("utf-8"))
+    """Codes the probes' data files write (any `code` key in a TOML file of platforms/, probes/
+    or net/: the platform catalogue's states and oEmbed rules, and any table that moves there),
+    and the codes the catalogue's marker kinds give. (messages/signals.toml's codes are message
+    reasons, not findings.)"""
     codes: set[str] = set()
 
     def walk(value: object) -> None:
@@ -108,7 +110,9 @@ def _catalogue_codes() -> set[str]:
             for child in value:
                 walk(child)
 
-    walk(doc)
+    for folder in ("platforms", "probes", "net"):
+        for path in sorted((SERVICE / folder).rglob("*.toml")):
+            walk(tomllib.loads(path.read_text("utf-8")))
     return codes
 
 
