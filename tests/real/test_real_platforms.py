@@ -21,6 +21,7 @@ from real.replay import (
     load_cases,
     variants,
 )
+from realcorpus import SUMMARIES
 from veriflien.check import CheckRequest
 from veriflien.runtime import standalone_engine
 from veriflien.settings import Settings
@@ -65,7 +66,7 @@ async def test_real_case(replay: RealReplay, case: Case) -> None:
         assert verdict not in REASSURING_VERDICTS, f"false reassurance: {verdict} {codes}"
 
 
-def test_summary() -> None:
+def test_summary(request: pytest.FixtureRequest) -> None:
     """>= 90 % right over every case (run last: pytest keeps file order)."""
     assert RESULTS, "no case ran"
     right = [cid for cid, (case, verdict, _) in RESULTS.items() if verdict in case.accepted()]
@@ -76,6 +77,7 @@ def test_summary() -> None:
         table[(case.platform, ok)] += 1
         mark = "ok " if ok else "BAD"
         lines.append(f"{mark} {cid:60s} {case.true_state:15s} -> {verdict:14s} {' '.join(codes)}")
-    print("\n".join(lines))
-    print(f"right: {len(right)}/{len(RESULTS)} = {len(right) / len(RESULTS):.1%}")
+    lines.insert(0, "Real platform replay (../shared/real, recorded answers, truth: MANIFEST.tsv)")
+    lines.append(f"right: {len(right)}/{len(RESULTS)} = {len(right) / len(RESULTS):.1%}")
+    request.config.stash.setdefault(SUMMARIES, []).append("\n".join(lines))
     assert len(right) >= 0.9 * len(RESULTS)

@@ -41,14 +41,22 @@ class LocalStore:
     """Process-memory cache and counters: the embedded default and the fallback when Redis fails.
 
     Bounded (least recently used entries go first) so a flood of distinct links or addresses cannot
-    grow the process without limit.
+    grow the process without limit: at most `max_entries` values and `max_bytes` of them (a cached
+    answer is about 4 KB; the byte bound holds whatever their size), and as many counters.
     """
 
-    def __init__(self, max_entries: int = 10_000) -> None:
+    def __init__(self, max_entries: int = 10_000, max_bytes: int = 48 * 1024 * 1024) -> None:
         self.max_entries = max_entries
+        self.max_bytes = max_bytes
         self.clock = time.monotonic  # when cached values expire; tests move it instead of waiting
         self._values: OrderedDict[str, tuple[float, bytes]] = OrderedDict()
+        self._bytes = 0
         self._counters: OrderedDict[str, tuple[float, int]] = OrderedDict()
+
+    @property
+    def value_bytes(self) -> int:
+        """Bytes of the values held (keys and bookkeeping aside)."""
+        return self._bytes
 
     def get(self, key: str) -> bytes | None:
         entry = self._values.get(key)
@@ -57,15 +65,23 @@ class LocalStore:
         expires, value = entry
         if expires <= self.clock():
             del self._values[key]
+            self._bytes -= len(value)
             return None
         self._values.move_to_end(key)
         return value
 
     def set(self, key: str, value: bytes, ttl: float) -> None:
+        previous = self._values.get(key)
+        if previous is not None:
+            self._bytes -= len(previous[1])
         self._values[key] = (self.clock() + ttl, value)
+        self._bytes += len(value)
         self._values.move_to_end(key)
-        while len(self._values) > self.max_entries:
-            self._values.popitem(last=False)
+        while self._values and (
+            len(self._values) > self.max_entries or self._bytes > self.max_bytes
+        ):
+            _key, (_expires, dropped) = self._values.popitem(last=False)
+            self._bytes -= len(dropped)
 
     def hit(self, key: str, limit: int, window: float, cost: int = 1) -> RateDecision:
         index, remaining = _window(time.time(), window)
