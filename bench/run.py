@@ -695,7 +695,7 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
                 say(f"bench: 4/5 the same over HTTP against `veriflien serve --workers {workers}`")
                 loads[f"http_workers_{workers}"] = [round(x, 2) for x in os.getloadavg()]
                 http_tp[str(workers)] = await throughput_http(
-                    fake, args.checks, args.concurrency, workdir, workers, free_port()
+                    fake, args.http_checks, args.http_concurrency, workdir, workers, free_port()
                 )
             cached: dict[str, Any] = {}
             for workers in (1, 2):
@@ -735,10 +735,15 @@ def main() -> int:
     parser.add_argument("--cli-reps", type=int, default=5, help="yt-dlp CLI runs per page")
     parser.add_argument("--checks", type=int, default=640, help="checks for throughput")
     parser.add_argument("--concurrency", type=int, default=64)
+    # Over HTTP, enough checks in flight that one worker is CPU-bound (each keeps 64 at once):
+    # otherwise one and two workers both wait on the fake's 40 ms and compare nothing.
+    parser.add_argument("--http-checks", type=int, default=2000, help="checks per --workers N")
+    parser.add_argument("--http-concurrency", type=int, default=200)
     parser.add_argument("--cached", type=int, default=30000, help="cached answers to time")
     args = parser.parse_args()
     if args.quick:
         args.reps, args.cli_reps, args.checks, args.cached = 5, 2, 128, 5000
+        args.http_checks = 400
     started = time.perf_counter()
     m = machine()  # before the run: its load average is the one at start
     res = asyncio.run(main_async(args))
@@ -751,6 +756,8 @@ def main() -> int:
             "cli_reps": args.cli_reps,
             "checks": args.checks,
             "concurrency": args.concurrency,
+            "http_checks": args.http_checks,
+            "http_concurrency": args.http_concurrency,
             "cached_answers": args.cached,
             "media_budget_target_bytes": MEDIA_BUDGET_TARGET,
         },
