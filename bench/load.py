@@ -58,10 +58,9 @@ from run import (
     mib,
     pct,
     peak_rss_of,
-    proc_status_kib,
     say,
 )
-from scale import children, tree_cpu
+from scale import children, proc_kib, tree_cpu
 
 from veriflien.workers import available_cpus
 
@@ -100,19 +99,13 @@ def pooled_urls(count: int, offset: int, seed: int = 8) -> tuple[list[str], floa
 
 def vm_rss(pid: int) -> int | None:
     """Current resident set (KiB) of a live process."""
-    return proc_status_kib(pid, "VmRSS")
+    return proc_kib(pid, "VmRSS")
 
 
 def pss_kib(pid: int) -> int | None:
     """Proportional set size (KiB): pages shared with the supervisor and the other workers
     (the code imported before forking) are divided among them, so the sum is the real total."""
-    try:
-        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
-            if line.startswith("Pss:"):
-                return int(line.split()[1])
-    except OSError:
-        return None
-    return None
+    return proc_kib(pid, "Pss", "smaps_rollup")
 
 
 def workers_rss(supervisor: int) -> list[int | None]:

@@ -47,6 +47,7 @@ import aiohttp  # noqa: E402
 import scale  # noqa: E402
 from connect_proxy import ConnectProxy  # noqa: E402
 from replay import Recorder, bare_session, replay  # noqa: E402
+from scale import cpu_seconds  # noqa: E402
 
 from veriflien import __version__  # noqa: E402
 from veriflien.check import CheckEngine, CheckRequest  # noqa: E402
@@ -106,28 +107,8 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def proc_status_kib(pid: int, field: str) -> int | None:
-    """A KiB field of a live process's /proc status (Linux): VmHWM (peak RSS), VmRSS (current)."""
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith(f"{field}:"):
-                return int(line.split()[1])
-    except OSError:
-        return None
-    return None
-
-
 def peak_rss_of(pid: int) -> int | None:
-    return proc_status_kib(pid, "VmHWM")
-
-
-def cpu_seconds(pid: int) -> float | None:
-    """User + system CPU time of a process so far, from /proc (Linux)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return scale.proc_kib(pid, "VmHWM")
 
 
 def machine() -> dict[str, Any]:

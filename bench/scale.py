@@ -50,6 +50,7 @@ def children(pid: int) -> list[int]:
 
 
 def cpu_seconds(pid: int) -> float | None:
+    """User + system CPU time of a process so far, from /proc (Linux)."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except OSError:
@@ -62,9 +63,11 @@ def tree_cpu(pid: int) -> float:
     return sum(cpu_seconds(p) or 0.0 for p in [pid, *children(pid)])
 
 
-def status_kib(pid: int, field: str) -> int | None:
+def proc_kib(pid: int, field: str, file: str = "status") -> int | None:
+    """A KiB field of a live process's /proc/PID/`file` (Linux): VmHWM (peak RSS) and VmRSS
+    (current) in `status`, Pss in `smaps_rollup`."""
     try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        for line in Path(f"/proc/{pid}/{file}").read_text().splitlines():
             if line.startswith(f"{field}:"):
                 return int(line.split()[1])
     except OSError:
