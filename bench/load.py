@@ -43,7 +43,6 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -54,10 +53,10 @@ from run import (
     ROOT,
     Fake,
     free_port,
-    machine,
     mib,
     pct,
     peak_rss_of,
+    run_and_write,
     say,
 )
 from scale import children, proc_kib, tree_cpu
@@ -486,26 +485,16 @@ def main() -> int:
     args = parser.parse_args()
     if args.checks < 1 or args.concurrency < 1:
         parser.error("--checks and --concurrency must be at least 1")
-    started = time.perf_counter()
-    m = machine()
-    res = asyncio.run(main_async(args))
-    doc = {
-        "date": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "machine": m,
-        "config": {
-            "fake_delay_ms": DELAY * 1000,
-            "checks": args.checks,
-            "concurrency": args.concurrency,
-            "max_seconds_per_phase": args.max_seconds,
-            "mix": [label for label, _make in KINDS.values()],
-            "service_max_concurrent_checks_per_worker": 64,
-            "workers": args.workers,
-        },
-        **res,
-        "load_wall_s": round(time.perf_counter() - started, 1),
+    config = {
+        "checks": args.checks,
+        "concurrency": args.concurrency,
+        "max_seconds_per_phase": args.max_seconds,
+        "mix": [label for label, _make in KINDS.values()],
+        "service_max_concurrent_checks_per_worker": 64,
+        "workers": args.workers,
     }
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(doc, indent=2) + "\n")
+    doc, res = run_and_write(RESULTS, config, lambda: asyncio.run(main_async(args)), "load_wall_s")
+    m = doc["machine"]
     print(
         f"Vérif'Lien {m['veriflien']} load run, {doc['date']}, {m['cores']} cores ({m['cpu']}), "
         f"Python {m['python']}; `veriflien serve` subprocess over HTTP, {args.checks} checks per "

@@ -34,6 +34,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -363,6 +364,20 @@ def mixed_urls(count: int, offset: int) -> list[str]:
     return [makers[n % len(makers)](offset + n) for n in range(count)]
 
 
+def rate_figures(
+    count: int, concurrency: int, wall: float, latencies: list[float]
+) -> dict[str, Any]:
+    """The figures every throughput run reports: checks per second and latency percentiles."""
+    return {
+        "checks": count,
+        "concurrency": concurrency,
+        "wall_s": round(wall, 2),
+        "checks_per_s": round(count / wall, 1),
+        "median_ms": ms(median(latencies)),
+        "p95_ms": ms(pct(latencies, 95)),
+    }
+
+
 async def throughput_engine(
     engine: Any, fake: Fake, count: int, concurrency: int
 ) -> dict[str, Any]:
@@ -390,12 +405,7 @@ async def throughput_engine(
     cpu_s = (cpu_after.ru_utime - cpu.ru_utime) + (cpu_after.ru_stime - cpu.ru_stime)
     fake_s = None if fake_cpu is None or fake_cpu_after is None else fake_cpu_after - fake_cpu
     return {
-        "checks": count,
-        "concurrency": concurrency,
-        "wall_s": round(wall, 2),
-        "checks_per_s": round(count / wall, 1),
-        "median_ms": ms(median(latencies)),
-        "p95_ms": ms(pct(latencies, 95)),
+        **rate_figures(count, concurrency, wall, latencies),
         "cpu_ms_per_check": round(cpu_s * 1000 / count, 1),
         "process_cpu_utilisation": round(cpu_s / wall, 2),  # 1.0 = one core (the GIL's limit)
         "fake_cpu_s": None if fake_s is None else round(fake_s, 2),
@@ -463,12 +473,7 @@ async def throughput_http(
         service.stop()
     return {
         "workers": workers,
-        "checks": count,
-        "concurrency": concurrency,
-        "wall_s": round(wall, 2),
-        "checks_per_s": round(count / wall, 1),
-        "median_ms": ms(median(latencies)),
-        "p95_ms": ms(pct(latencies, 95)),
+        **rate_figures(count, concurrency, wall, latencies),
         "statuses": {str(k): v for k, v in statuses.items()},
         "service_cpu_ms_per_check": round((service_cpu_after - service_cpu) * 1000 / count, 1),
         "service_cpu_utilisation": round((service_cpu_after - service_cpu) / wall, 2),
@@ -709,6 +714,26 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
         return res
 
 
+def run_and_write(
+    path: Path, config: dict[str, Any], run: Callable[[], dict[str, Any]], wall_key: str
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Run a benchmark and write its document to `path`: date, machine, config, the figures
+    `run` returns and the wall time under `wall_key`. Returns the document and the figures."""
+    started = time.perf_counter()
+    m = machine()  # before the run: its load average is the one at start
+    res = run()
+    doc = {
+        "date": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "machine": m,
+        "config": {"fake_delay_ms": DELAY * 1000, **config},
+        **res,
+        wall_key: round(time.perf_counter() - started, 1),
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(doc, indent=2) + "\n")
+    return doc, res
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--quick", action="store_true", help="fewer samples (a smoke run)")
@@ -720,26 +745,15 @@ def main() -> int:
     args = parser.parse_args()
     if args.quick:
         args.reps, args.cli_reps, args.checks, args.cached = 5, 2, 128, 5000
-    started = time.perf_counter()
-    m = machine()  # before the run: its load average is the one at start
-    res = asyncio.run(main_async(args))
-    doc = {
-        "date": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "machine": m,
-        "config": {
-            "fake_delay_ms": DELAY * 1000,
-            "reps": args.reps,
-            "cli_reps": args.cli_reps,
-            "checks": args.checks,
-            "concurrency": args.concurrency,
-            "cached_answers": args.cached,
-            "media_budget_target_bytes": MEDIA_BUDGET_TARGET,
-        },
-        **res,
-        "bench_wall_s": round(time.perf_counter() - started, 1),
+    config = {
+        "reps": args.reps,
+        "cli_reps": args.cli_reps,
+        "checks": args.checks,
+        "concurrency": args.concurrency,
+        "cached_answers": args.cached,
+        "media_budget_target_bytes": MEDIA_BUDGET_TARGET,
     }
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(doc, indent=2) + "\n")
+    doc, res = run_and_write(RESULTS, config, lambda: asyncio.run(main_async(args)), "bench_wall_s")
     m = doc["machine"]
     print(
         f"Vérif'Lien {m['veriflien']} benchmark, {doc['date']}, {m['cores']} cores ({m['cpu']}), "
