@@ -59,7 +59,7 @@ from run import (
     run_and_write,
     say,
 )
-from scale import children, proc_kib, tree_cpu
+from scale import children, proc_kib, serve_command, tree_cpu
 
 from veriflien.workers import available_cpus
 
@@ -173,18 +173,7 @@ async def phase(
     log_path = workdir / f"serve-{name}.log"
     log = log_path.open("wb")
     proc = await asyncio.create_subprocess_exec(
-        *[
-            sys.executable,
-            "-m",
-            "veriflien",
-            "serve",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--workers",
-            str(workers),
-        ],
+        *serve_command(port, workers),
         env=service_env(fake, cache_on, workdir),
         stdout=log,
         stderr=subprocess.STDOUT,

@@ -75,6 +75,12 @@ def proc_kib(pid: int, field: str, file: str = "status") -> int | None:
     return None
 
 
+def serve_command(port: int, workers: int) -> list[str]:
+    """`python -m veriflien serve` on loopback at `port` with `workers` worker processes."""
+    return [sys.executable, "-m", "veriflien", "serve", "--host", "127.0.0.1",
+            "--port", str(port), "--workers", str(workers)]  # fmt: skip
+
+
 class Service:
     """`python -m veriflien serve --workers N` as a subprocess, with the fake's lab settings."""
 
@@ -83,10 +89,8 @@ class Service:
         self.workers = workers
         self._log = log.open("wb")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "veriflien", "serve", "--host", "127.0.0.1",
-             "--port", str(port), "--workers", str(workers)],
-            env=env, stdout=self._log, stderr=subprocess.STDOUT,
-        )  # fmt: skip
+            serve_command(port, workers), env=env, stdout=self._log, stderr=subprocess.STDOUT
+        )
 
     async def ready(self, seconds: float = 60) -> None:
         deadline = time.monotonic() + seconds
