@@ -35,7 +35,6 @@ import argparse
 import asyncio
 import json
 import math
-import os
 import random
 import re
 import subprocess
@@ -60,6 +59,7 @@ from run import (
     say,
 )
 from scale import children, proc_kib, serve_command, tree_cpu
+from scale import service_env as scale_service_env
 
 from veriflien.workers import available_cpus
 
@@ -119,23 +119,12 @@ def ratio(last: list[int | None], first: list[int | None]) -> float | None:
 
 
 def service_env(fake: Fake, cache_on: bool, workdir: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("VERIFLIEN_")}
-    env.update(fake.info["env"])
-    env.update(
-        {
-            "VERIFLIEN_RATE_LIMIT_PER_CLIENT": "0",  # 0: no limit
-            "VERIFLIEN_RATE_LIMIT_PER_KEY": "0",
-            "VERIFLIEN_LOG_LEVEL": "warning",
-            "VERIFLIEN_ANONYMOUS_CHECKS": "local",  # the default: loopback callers need no key
-            "HOME": str(workdir),
-        }
+    # Cache on: the default TTL (no variable). ANONYMOUS_CHECKS is the default, said aloud:
+    # loopback callers need no key.
+    no_cache = {} if cache_on else {"VERIFLIEN_CACHE_TTL": "0"}
+    return scale_service_env(
+        fake.info["env"], workdir, VERIFLIEN_ANONYMOUS_CHECKS="local", **no_cache
     )
-    if not cache_on:
-        env["VERIFLIEN_CACHE_TTL"] = "0"  # cache on: the default TTL (no variable)
-    env["PYTHONPATH"] = os.pathsep.join(
-        [str(ROOT / "service"), *filter(None, [os.environ.get("PYTHONPATH")])]
-    )
-    return env
 
 
 def log_summary(path: Path) -> dict[str, Any]:

@@ -419,17 +419,7 @@ async def throughput_http(
 ) -> dict[str, Any]:
     """The same mix over HTTP against `veriflien serve --workers N` run as a subprocess (a
     supervisor and its workers: CPU is the whole tree's, peak RSS is each worker's)."""
-    env = {
-        **os.environ,
-        **fake.info["env"],
-        "VERIFLIEN_CACHE_TTL": "0",
-        "VERIFLIEN_RATE_LIMIT_PER_CLIENT": "0",
-        "VERIFLIEN_LOG_LEVEL": "warning",
-        "HOME": str(workdir),
-    }
-    env["PYTHONPATH"] = os.pathsep.join(
-        [str(ROOT / "service"), *filter(None, [os.environ.get("PYTHONPATH")])]
-    )
+    env = scale.service_env(fake.info["env"], workdir, VERIFLIEN_CACHE_TTL="0")
     service = scale.Service(env, workers, port, workdir / f"serve-{workers}.log")
     base = f"http://127.0.0.1:{port}"
     latencies: list[float] = []

@@ -125,6 +125,8 @@ class Service:
 
 
 def service_env(fake_env: dict[str, str], workdir: Path, **extra: str) -> dict[str, str]:
+    """The environment of a benchmarked `veriflien serve`: the fake's lab settings, no rate
+    limit, and none of the caller's own VERIFLIEN_* variables (figures must not depend on them)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("VERIFLIEN_")}
     env.update(fake_env)
     env.update(
