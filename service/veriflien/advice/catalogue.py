@@ -11,11 +11,11 @@ from __future__ import annotations
 import re
 import string
 import tomllib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from veriflien.datafiles import CatalogueError
@@ -24,6 +24,7 @@ from veriflien.result import Verdict
 HERE = Path(__file__).resolve().parent
 TEXTS_PATH = HERE / "texts.toml"
 RESOURCES_PATH = HERE / "resources.toml"
+_Parsed = TypeVar("_Parsed")
 
 LANGS: tuple[str, ...] = ("fr", "en")
 #: Countries with a national section in resources.toml; anything else gets the international one.
@@ -231,20 +232,22 @@ def load_resources(path: Path | None = None) -> tuple[Resource, ...]:
     """Read and check a resources catalogue (the packaged one by default)."""
     if path is None:
         return _default_resources()
-    return _load_resources(Path(path))
+    return _read(Path(path), parse_resources)
 
 
-def _load_resources(path: Path) -> tuple[Resource, ...]:
+def _read(path: Path, parse: Callable[[Mapping[str, Any], str], _Parsed]) -> _Parsed:
+    """`parse` applied to the TOML file at `path`; a file that cannot be read is a CatalogueError
+    naming it, like any other fault in it."""
     try:
         doc = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise CatalogueError(f"{path.name}: cannot read: {exc}") from exc
-    return parse_resources(doc, path.name)
+    return parse(doc, path.name)
 
 
 @lru_cache(maxsize=1)
 def _default_resources() -> tuple[Resource, ...]:
-    return _load_resources(RESOURCES_PATH)
+    return _read(RESOURCES_PATH, parse_resources)
 
 
 # ------------------------------------------------------------------------------------- texts
@@ -402,17 +405,9 @@ def load_texts(path: Path | None = None) -> Texts:
     """Read and check a texts file (the packaged one by default)."""
     if path is None:
         return _default_texts()
-    return _load_texts(Path(path))
-
-
-def _load_texts(path: Path) -> Texts:
-    try:
-        doc = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise CatalogueError(f"{path.name}: cannot read: {exc}") from exc
-    return parse_texts(doc, path.name)
+    return _read(Path(path), parse_texts)
 
 
 @lru_cache(maxsize=1)
 def _default_texts() -> Texts:
-    return _load_texts(TEXTS_PATH)
+    return _read(TEXTS_PATH, parse_texts)
