@@ -130,6 +130,11 @@ def _anchor_starts(
     return found, starts
 
 
+def _targets(call: re.Pattern[str], script: str, starts: list[int], head: int) -> list[str]:
+    """The address (group 2) of each `call` that begins at one of `starts`."""
+    return [match.group(2) for start in starts if (match := call.match(script, start, head))]
+
+
 def read_script(script: str, anchors: Anchors) -> Generator[None, None, ScriptFacts]:
     """One script's facts, with a checkpoint between the anchored scans (a script may be 2 MB)."""
     facts = ScriptFacts()
@@ -137,19 +142,13 @@ def read_script(script: str, anchors: Anchors) -> Generator[None, None, ScriptFa
     head = min(len(script), SCRIPT_HEAD_CHARS)
     navigates, starts = _anchor_starts(_NAV_AT, low, head, MAX_ANCHORS - anchors.navigation)
     anchors.navigation += len(starts)
-    for start in starts:
-        navigate = JS_NAVIGATE.match(script, start, head)
-        if navigate:
-            facts.navigations.append(navigate.group(2))
-        if JS_HIDDEN_NAVIGATE.match(script, start, head):
-            facts.hidden_navigation = True
+    facts.navigations += _targets(JS_NAVIGATE, script, starts, head)
+    if any(JS_HIDDEN_NAVIGATE.match(script, start, head) for start in starts):
+        facts.hidden_navigation = True
     yield
     opens, starts = _anchor_starts(_OPEN_AT, low, head, MAX_ANCHORS - anchors.opens)
     anchors.opens += len(starts)
-    for start in starts:
-        popup = JS_OPEN.match(script, start, head)
-        if popup:
-            facts.opens.append(popup.group(2))
+    facts.opens += _targets(JS_OPEN, script, starts, head)
     # A file name in a script only lures if the script navigates or downloads.
     delivers = navigates or opens or _DOWNLOAD.search(low) is not None
     yield
