@@ -17,6 +17,11 @@
 // extensions page, and Firefox keeps an unused service_worker key. The template holds both
 // background forms; buildManifest() removes the one each browser does not use. The JavaScript,
 // HTML and messages are byte-identical in both builds.
+//
+// The client library the extension shares with the counsellor console (event-stream parsing,
+// verdict words, icons and tones, findings, report links, finding links in a text) has one
+// source, service/veriflien/static/client/, which the service serves to the console as is; the
+// build copies it into each package as lib/client/.
 
 import { createHash } from "node:crypto";
 import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync, readdirSync, statSync } from "node:fs";
@@ -27,6 +32,7 @@ import { deflateRawSync, deflateSync } from "node:zlib";
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(HERE, "..");
 const SRC = join(HERE, "src");
+export const CLIENT = join(ROOT, "service", "veriflien", "static", "client");
 const DEFAULT_INSTANCE = "http://127.0.0.1:8080";
 const TARGETS = ["chromium", "firefox"];
 
@@ -250,6 +256,7 @@ export function build({
     rmSync(dir, { recursive: true, force: true });
     mkdirSync(dir, { recursive: true });
     cpSync(SRC, dir, { recursive: true });
+    cpSync(CLIENT, join(dir, "lib", "client"), { recursive: true });
     const manifest = buildManifest(template, target, {
       version,
       instance: preset,

@@ -14,6 +14,9 @@ from typing import Any
 import pytest
 
 from fakes.platform import FakePlatform
+
+# Every check a test runs is held to the finding-code contract (advice/findings.toml).
+from finding_codes import finding_codes_contract  # noqa: F401
 from openapi_check import documented_paths, validate_response
 
 # Hooks, found by name: under CI=true a test skipped for a missing tool is a failure.

@@ -6,7 +6,7 @@
 // Firefox's event page are woken for them after being stopped; menus are created once, in
 // runtime.onInstalled (they persist across restarts of the background).
 import { ext } from "./lib/api.js";
-import { MAX_MESSAGE_CHARS, extractLinks, linkFromMenu } from "./lib/links.js";
+import { MAX_MESSAGE_CHARS, extractLinks, linkFromMenu } from "./lib/client/links.js";
 import {
   markSeen,
   NOTIFICATION_PREFIX,

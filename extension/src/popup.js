@@ -3,7 +3,7 @@
 // it also offers to analyse the message itself. The background opens the result page.
 import { ext } from "./lib/api.js";
 import { localize, t, useLanguage } from "./lib/i18n.js";
-import { MAX_MESSAGE_CHARS, extractLinks, looksLikeMessage } from "./lib/links.js";
+import { MAX_MESSAGE_CHARS, extractLinks, looksLikeMessage } from "./lib/client/links.js";
 import { answerLang, instanceLabel, loadSettings } from "./lib/settings.js";
 
 const form = document.getElementById("paste-form");

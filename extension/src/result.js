@@ -5,8 +5,12 @@
 // as text: it is never a hyperlink, never loaded, previewed or embedded here.
 import { ext } from "./lib/api.js";
 import { analyseMessage, fetchSheet, InstanceError, runCheck, sheetBlobUrl } from "./lib/checks.js";
-import { localize, t, useLanguage } from "./lib/i18n.js";
-import { verdictIcon } from "./lib/icons.js";
+import { currentLang, localize, t, useLanguage, verdictText } from "./lib/i18n.js";
+import { findingsList } from "./lib/client/findings.js";
+import { reportGroups, reportHref, telHref } from "./lib/client/reports.js";
+import { probeStep } from "./lib/client/stream.js";
+import { knownVerdict, verdictIcon, verdictTone } from "./lib/client/verdicts.js";
+import { probeWord } from "./lib/client/words.js";
 import { answerLang, instanceLabel, loadSettings } from "./lib/settings.js";
 import {
   canWatch,
@@ -20,24 +24,8 @@ import {
   WATCH_HOURS,
 } from "./lib/watch.js";
 
-// Verdict -> tone. The tone only picks calm colours; an icon and the verdict in words always say
-// the same thing, so colour is never the only signal (WCAG 1.4.1).
-const TONES = {
-  public: "attention",
-  unlisted: "attention",
-  private: "reassuring",
-  removed: "reassuring",
-  incomplete: "reassuring",
-  login_required: "neutral",
-  no_video: "reassuring",
-  suspicious: "attention",
-  unreachable: "neutral",
-  refused: "neutral",
-  invalid_url: "neutral",
-  unknown: "neutral",
-};
-const KINDS = ["platform", "authority", "support", "prevention"];
-const PROBES = ["fetch", "platform", "page", "oembed", "embed", "media", "ytdlp"];
+// Message kinds have a tone too, in the verdicts' vocabulary (see lib/client/verdicts.js).
+const MESSAGE_TONES = { mass_scam: "calm", targeted_blackmail: "alert", unknown: "neutral" };
 
 function el(tag, attributes = {}, ...children) {
   const node = document.createElement(tag);
@@ -49,20 +37,6 @@ function el(tag, attributes = {}, ...children) {
   }
   for (const child of children) if (child) node.append(child);
   return node;
-}
-
-/** Only https destinations from the instance's catalogue become clickable report links. */
-function safeHref(url) {
-  try {
-    return new URL(url).protocol === "https:" ? url : null;
-  } catch {
-    return null;
-  }
-}
-
-function telHref(phone) {
-  const digits = String(phone).replace(/[^\d+]/g, "");
-  return digits ? `tel:${digits}` : null;
 }
 
 function linkButton(href, label, className) {
@@ -82,31 +56,25 @@ function phoneButton(phone) {
 }
 
 function renderProgress(list, event) {
-  if (event?.event !== "probe" || typeof event.probe !== "string") return;
-  const name = PROBES.includes(event.probe) ? t(`probe_${event.probe}`) : t("probeOther");
-  let item = list.querySelector(`[data-probe="${CSS.escape(event.probe)}"]`);
+  const step = probeStep(event);
+  if (!step) return;
+  const name = probeWord(currentLang(), step.probe) ?? t("probeOther");
+  let item = list.querySelector(`[data-probe="${CSS.escape(step.probe)}"]`);
   if (!item) {
-    item = el("li", { "data-probe": event.probe });
+    item = el("li", { "data-probe": step.probe });
     list.append(item);
   }
-  const status = ["started", "done", "failed", "error"].includes(event.status) ? event.status : "done";
-  item.dataset.status = status;
-  item.textContent = `${name} — ${t(`status_${status}`)}`;
+  item.dataset.status = step.status;
+  item.textContent = `${name} — ${t(`status_${step.status}`)}`;
 }
 
 function renderReportLinks(links, skipKinds) {
   const section = el("section", { class: "help" }, el("h3", { text: t("helpHeading") }));
-  const kinds = [];
-  for (const link of links) {
-    if (KINDS.includes(link.kind) && !kinds.includes(link.kind) && !skipKinds.includes(link.kind)) {
-      kinds.push(link.kind);
-    }
-  }
-  for (const kind of kinds) {
-    const group = el("div", { class: "help-group", "data-kind": kind }, el("h4", { text: t(`kind_${kind}`) }));
+  for (const { kind, links: group } of reportGroups(links, { skip: skipKinds })) {
+    const box = el("div", { class: "help-group", "data-kind": kind }, el("h4", { text: t(`kind_${kind}`) }));
     const list = el("ul", { class: "report-links" });
-    for (const link of links.filter((l) => l.kind === kind)) {
-      const href = link.url ? safeHref(link.url) : null;
+    for (const link of group) {
+      const href = link.url ? reportHref(link.url) : null;
       const actions = el(
         "div",
         { class: "actions" },
@@ -124,15 +92,15 @@ function renderReportLinks(links, skipKinds) {
         ),
       );
     }
-    group.append(list);
-    section.append(group);
+    box.append(list);
+    section.append(box);
   }
   return section;
 }
 
 function renderPrevention(prevention) {
   if (!prevention || !prevention.name) return null;
-  const href = prevention.url ? safeHref(prevention.url) : null;
+  const href = prevention.url ? reportHref(prevention.url) : null;
   return el(
     "aside",
     { class: "prevention" },
@@ -178,10 +146,8 @@ function renderEvidence(settings, result) {
 }
 
 function renderDetails(result) {
-  const list = el("ul", { class: "findings" });
-  for (const finding of result.findings ?? []) {
-    list.append(el("li", { text: `${finding.detail ?? finding.code}` }));
-  }
+  // What was observed, in words (the technical detail stays in the JSON and the evidence sheet).
+  const list = findingsList(result.findings, currentLang(), (strength) => t(`strength_${strength}`));
   const facts = el("dl");
   const add = (key, value) => {
     if (value === null || value === undefined || value === "") return;
@@ -280,8 +246,8 @@ function renderWatch(card, link, result) {
 }
 
 function renderResult(card, settings, link, result) {
-  const verdict = Object.hasOwn(TONES, result.verdict) ? result.verdict : "unknown";
-  const tone = TONES[verdict];
+  const verdict = knownVerdict(result.verdict);
+  const tone = verdictTone(verdict);
   const advice = result.advice ?? {};
   const outcome = el(
     "div",
@@ -294,7 +260,7 @@ function renderResult(card, settings, link, result) {
         "span",
         { class: "verdict-text" },
         el("span", { class: "small", text: t("verdictLabel") }),
-        el("strong", { class: "verdict-name", text: t(`verdict_${verdict}`) }),
+        el("strong", { class: "verdict-name", text: verdictText(verdict) }),
         result.confidence ? el("span", { class: "small", text: t(`confidence_${result.confidence}`) }) : null,
       ),
     ),
@@ -396,7 +362,6 @@ async function pending() {
 }
 
 const CHECKED = ["bitcoin", "ethereum", "litecoin", "dogecoin", "tron", "monero", "iban"];
-const MESSAGE_TONES = { mass_scam: "reassuring", targeted_blackmail: "attention", unknown: "neutral" };
 
 function paymentLine(item) {
   if (item.kind === "amount") {
@@ -516,8 +481,8 @@ async function showWatched(settings, id) {
   const card = checkCard(watch.url, 0, 1);
   document.getElementById("checks").append(card);
   if (watch.changed) {
-    const from = t(`verdict_${watch.changed.from ?? "unknown"}`);
-    const to = t(`verdict_${watch.changed.to}`);
+    const from = verdictText(watch.changed.from ?? "unknown");
+    const to = verdictText(watch.changed.to);
     card.append(el("p", { class: "notice watch-change", text: t("watchChangedOn", [formatDate(watch.changed.at), from, to]) }));
   }
   if (watch.result) {

@@ -1,6 +1,6 @@
 // The watched links page: every link this browser watches, its latest answer, until when, and a
 // button to stop. The links are shown as text only, never as something that can be clicked.
-import { localize, t, useLanguage } from "./lib/i18n.js";
+import { localize, t, useLanguage, verdictText } from "./lib/i18n.js";
 import { answerLang, instanceLabel, loadSettings } from "./lib/settings.js";
 import { listWatches, stopWatch } from "./lib/watch.js";
 
@@ -30,7 +30,7 @@ function lastCheckText(watch) {
   const check = watch.lastCheck;
   if (!check) return t("watchNotYet");
   if (check.error) return t("watchLastFailed", [formatDate(check.at)]);
-  return t("watchLastCheck", [formatDate(check.at), t(`verdict_${check.verdict}`)]);
+  return t("watchLastCheck", [formatDate(check.at), verdictText(check.verdict)]);
 }
 
 function item(watch, index) {
@@ -43,7 +43,7 @@ function item(watch, index) {
     await render();
     list.querySelector("button")?.focus();
   });
-  const verdict = watch.verdict ? t(`verdict_${watch.verdict}`) : t("verdict_unknown");
+  const verdict = watch.verdict ? verdictText(watch.verdict) : verdictText("unknown");
   return el(
     "li",
     { class: "card watch-item", "data-verdict": watch.verdict ?? "unknown", "aria-labelledby": headingId },
@@ -54,8 +54,8 @@ function item(watch, index) {
           class: "notice watch-change",
           text: t("watchChangedOn", [
             formatDate(watch.changed.at),
-            t(`verdict_${watch.changed.from ?? "unknown"}`),
-            t(`verdict_${watch.changed.to}`),
+            verdictText(watch.changed.from ?? "unknown"),
+            verdictText(watch.changed.to),
           ]),
         })
       : null,

@@ -125,11 +125,11 @@ WORKER_CSP = "default-src 'none'; connect-src 'self'; img-src 'self'; frame-ance
 API_CSP = "default-src 'none'; frame-ancestors 'none'"
 
 
-def _static_file(name: str) -> Path:
-    """A file directly inside STATIC_DIR, or HTTPNotFound (JSON via the error middleware)."""
+def _static_file(name: str, folder: Path = STATIC_DIR) -> Path:
+    """A file directly inside `folder`, or HTTPNotFound (JSON via the error middleware)."""
     if not name or "/" in name or "\\" in name or name.startswith("."):
         raise web.HTTPNotFound()
-    path = STATIC_DIR / name
+    path = folder / name
     if not path.is_file() or path.is_symlink():
         raise web.HTTPNotFound()
     return path
@@ -143,6 +143,15 @@ async def console(request: web.Request) -> web.StreamResponse:
 
 async def static(request: web.Request) -> web.StreamResponse:
     return web.FileResponse(_static_file(request.match_info["name"]))
+
+
+# The client library the console shares with the browser extension (extension/build.mjs copies
+# the same files into each package): one source, served here as is.
+CLIENT_DIR = STATIC_DIR / "client"
+
+
+async def static_client(request: web.Request) -> web.StreamResponse:
+    return web.FileResponse(_static_file(request.match_info["name"], CLIENT_DIR))
 
 
 async def web_manifest(request: web.Request) -> web.StreamResponse:
@@ -202,6 +211,7 @@ def create_app(settings: Settings | None = None) -> web.Application:
     app.router.add_get("/api/openapi.json", openapi)
     app.router.add_get("/", console)
     app.router.add_get("/static/{name}", static)
+    app.router.add_get("/static/client/{name}", static_client)
     app.router.add_get("/manifest.webmanifest", web_manifest)
     app.router.add_get("/sw.js", service_worker)
     app.on_response_prepare.append(security_headers)

@@ -25,20 +25,10 @@ from veriflien.settings import MAX_WORKERS, Settings, SettingsError, load
 
 EXIT_OK, EXIT_USAGE, EXIT_FAILED = 0, 2, 3
 
+# The verdicts' names come from the texts catalogue (advice/texts.toml, `label`), the one
+# wording the console, the extension and the evidence sheet use too.
 _LABELS = {
     "fr": {
-        "public": "Publique",
-        "unlisted": "Non répertoriée (visible avec le lien)",
-        "private": "Privée",
-        "removed": "Supprimée ou inexistante",
-        "incomplete": "Envoi incomplet",
-        "login_required": "Connexion exigée",
-        "no_video": "Aucune vidéo",
-        "suspicious": "Piège probable",
-        "unreachable": "Site injoignable",
-        "refused": "Lien refusé",
-        "invalid_url": "Adresse invalide",
-        "unknown": "Indéterminé",
         "confidence": "confiance",
         "high": "élevée",
         "medium": "moyenne",
@@ -46,18 +36,6 @@ _LABELS = {
         "verdict": "Verdict",
     },
     "en": {
-        "public": "Public",
-        "unlisted": "Unlisted (visible with the link)",
-        "private": "Private",
-        "removed": "Removed or never existed",
-        "incomplete": "Incomplete upload",
-        "login_required": "Login required",
-        "no_video": "No video",
-        "suspicious": "Probable trap",
-        "unreachable": "Site unreachable",
-        "refused": "Link refused",
-        "invalid_url": "Invalid address",
-        "unknown": "Unknown",
         "confidence": "confidence",
         "high": "high",
         "medium": "medium",
@@ -411,15 +389,20 @@ def _signing_key(settings: Settings) -> int:
     return EXIT_OK
 
 
+def _verdict_word(lang: str, verdict: str) -> str:
+    from veriflien.advice.catalogue import load_texts  # only when a result is printed
+
+    return load_texts().verdict(lang, verdict)["label"]
+
+
 def render_text(doc: dict, lang: str) -> str:
     labels = _LABELS[lang]
+    word = _verdict_word(lang, doc["verdict"])
     advice = doc.get("advice") or {}
     lines = [
-        f"{labels['verdict']} : {labels[doc['verdict']]} "
-        f"({labels['confidence']} {labels[doc['confidence']]})"
+        f"{labels['verdict']} : {word} ({labels['confidence']} {labels[doc['confidence']]})"
         if lang == "fr"
-        else f"{labels['verdict']}: {labels[doc['verdict']]} "
-        f"({labels['confidence']} {labels[doc['confidence']]})"
+        else f"{labels['verdict']}: {word} ({labels['confidence']} {labels[doc['confidence']]})"
     ]
     if advice.get("headline"):
         lines.append(advice["headline"])
@@ -574,7 +557,7 @@ def render_message_text(doc: dict, lang: str) -> str:
         lines += ["", labels["links"]]
         for link in doc["links"]:
             lines.append(
-                f"- {link['url']} → {verdicts[link['verdict']]} "
+                f"- {link['url']} → {_verdict_word(lang, link['verdict'])} "
                 f"({verdicts['confidence']} {verdicts[link['confidence']]})"
             )
         extra = doc.get("links_found", 0) - len(doc["links"])

@@ -57,9 +57,11 @@ class Strength(enum.IntEnum):
 class Finding:
     """One piece of evidence, produced by one probe.
 
-    `code` is a stable identifier (snake_case) that tests and clients may rely on; `detail` is a
-    short factual sentence in English for counsellors and the evidence sheet. `supports` names the
-    verdict this evidence points to, if any, and `strength` how strongly.
+    `code` is a stable identifier that tests and clients may rely on, listed with its meaning in
+    advice/findings.toml; `detail` is a short technical sentence in English for the JSON and the
+    evidence sheet. `supports` names the verdict this evidence points to, if any, and `strength`
+    how strongly. `label` and `explanation` are what a person reads, in the result's language,
+    filled from findings.toml once the check is done (never by a probe).
     """
 
     probe: str
@@ -67,6 +69,8 @@ class Finding:
     detail: str
     supports: Verdict | None = None
     strength: Strength | None = None
+    label: str | None = None
+    explanation: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         doc: dict[str, Any] = {"probe": self.probe, "code": self.code, "detail": self.detail}
@@ -74,6 +78,10 @@ class Finding:
             doc["supports"] = self.supports.value
         if self.strength is not None:
             doc["strength"] = self.strength.name.lower()
+        if self.label is not None:
+            doc["label"] = self.label
+        if self.explanation is not None:
+            doc["explanation"] = self.explanation
         return doc
 
     def as_probe(self, probe: str) -> Finding:

@@ -17,6 +17,7 @@ from typing import Any
 
 from veriflien import advice
 from veriflien.advice.catalogue import load_resources
+from veriflien.advice.findings import label_findings
 from veriflien.check import CheckEngine
 from veriflien.net import Gate
 from veriflien.platforms import Catalogue
@@ -28,7 +29,8 @@ from veriflien.settings import Settings
 
 
 def make_advisor(settings: Settings) -> Callable[[CheckResult, Any], None]:
-    """The function that fills a finished result's advice and report links (data-driven)."""
+    """The function that fills a finished result's advice, report links and the words of its
+    findings (data-driven)."""
     resources = load_resources(Path(settings.resources_file) if settings.resources_file else None)
 
     def advise(result: CheckResult, platform: Any) -> None:
@@ -41,6 +43,7 @@ def make_advisor(settings: Settings) -> Callable[[CheckResult, Any], None]:
             media=None if result.media is None else result.media.to_json(),
             resources=resources,
         )
+        result.findings = label_findings(result.findings, result.lang)
 
     return advise
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -110,7 +111,7 @@ LIVE_CASES = [
     # (name, url, expected verdict, words on the card, probes that must exist for this verdict)
     ("refused", REFUSED_URL, "refused", "Lien non ouvert, par sécurité", set()),
     ("removed", SLOW_GONE_URL, "removed", "Supprimée ou inexistante", set()),
-    ("private", PRIVATE_URL, "private", "Privée", {"page"}),
+    ("private", PRIVATE_URL, "private", "Vidéo privée", {"page"}),
     ("incomplete", INCOMPLETE_URL, "incomplete", "Vidéo incomplète", {"page", "media"}),
     ("public", PUBLIC_URL, "public", "Visible par tout le monde", {"page", "media"}),
 ]
@@ -217,11 +218,60 @@ def event_stream(result: dict[str, Any]) -> str:
     return "".join(events)
 
 
+# --- what the counsellor reads: the findings list in words, never regexes or English -----------
+
+# What must never reach a counsellor's screen: regular-expression syntax (a platform marker such as
+# re:"reason"\s*:\s*"Private video" quoted in a finding's technical detail) ...
+REGEX_SYNTAX = re.compile(r"re:|\\[sdwbSDWB]|\(\?[:=!<]|\[\^|\.\*|\.\+|\{\d+,\d*\}")
+# ... and English sentences: words that are common in English and never French words.
+ENGLISH_WORDS = re.compile(
+    r"\b(?:the|was|were|could|would|does|this|that|with|which|from|been|their|there|says|"
+    r"answered|contains|asks|shows|video|marker|platform's)\b",
+    re.IGNORECASE,
+)
+
+
+def test_the_findings_list_reads_in_french_without_regex_or_english(
+    console: Console, live_service: str, tmp_path: Path
+) -> None:
+    # The result document, as the API gives it: its technical details are English and quote the
+    # platform's markers. They stay there (and in the evidence sheet) ...
+    request = urllib.request.Request(
+        f"{live_service}/api/v1/checks",
+        data=json.dumps({"url": PRIVATE_URL, "lang": "fr"}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        doc = json.load(response)
+    details = [f["detail"] for f in doc["findings"]]
+    assert any(ENGLISH_WORDS.search(d) for d in details), details
+    labels = [f["label"] for f in doc["findings"]]
+    assert all(labels), doc["findings"]
+
+    # ... and the console shows the words of the finding catalogue instead.
+    card = console.check(PRIVATE_URL)
+    assert wait_for_verdict(card) == "private"
+    box = card.locator(".findings-box")
+    box.scroll_into_view_if_needed()
+    box.screenshot(path=str(tmp_path / "console-findings-fr.png"))  # a test artifact, not in git
+    assert (tmp_path / "console-findings-fr.png").stat().st_size > 0
+    shown = box.inner_text()
+    assert box.locator("li").count() >= 2
+    for label in labels:
+        assert label in shown
+    assert "Conclusion : vidéo privée" in shown
+    assert REGEX_SYNTAX.search(shown) is None, shown
+    assert ENGLISH_WORDS.search(shown) is None, shown
+    for detail in details:
+        assert detail not in shown
+    assert box.locator("[lang=en]").count() == 0
+
+
 VERDICT_WORDS = {
     "public": ("Visible par tout le monde", "alert"),
     "unlisted": ("Visible par qui a le lien", "alert"),
     "suspicious": ("Lien suspect (piège probable)", "alert"),
-    "private": ("Privée", "calm"),
+    "private": ("Vidéo privée", "calm"),
     "removed": ("Supprimée ou inexistante", "calm"),
     "incomplete": ("Vidéo incomplète", "calm"),
     "no_video": ("Aucune vidéo", "calm"),

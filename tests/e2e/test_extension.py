@@ -73,10 +73,10 @@ def test_every_message_used_exists() -> None:
         text = script.read_text()
         used |= set(re.findall(r'\bt\("([A-Za-z_]+)"', text))
         used |= set(re.findall(r'getMessage\("([A-Za-z_]+)"', text))
-    # Keys built from the service's own vocabulary: every verdict and confidence it can send.
-    schemas = json.loads((ROOT / "service/veriflien/api/openapi.json").read_text())
-    used |= {f"verdict_{v}" for v in schemas["components"]["schemas"]["Verdict"]["enum"]}
+    # Keys built from the service's own vocabulary: every confidence and strength it can send.
+    # (Verdict and check-step names come from the shared client's words.js, not from here.)
     used |= {f"confidence_{c}" for c in ("high", "medium", "low")}
+    used |= {f"strength_{s}" for s in ("weak", "medium", "strong")}
     used |= {f"kind_{k}" for k in ("platform", "authority", "support", "prevention")}
     assert used - keys == set()
     manifest = (EXTENSION / "manifest.template.json").read_text()
@@ -306,6 +306,11 @@ def test_popup_check_of_a_private_video_shows_the_verdict_and_who_can_help(
     assert tab.inner_text(".headline").strip() and tab.inner_text(".reassurance").strip()
     assert tab.locator(".steps li").count() >= 3
     assert tab.locator(".progress li").count() >= 1  # progress was streamed
+    # What was observed, in the page's words (the console's, from the service's catalogue): no
+    # regular expression, no English technical detail.
+    observed = tab.locator(".technical .findings").text_content()
+    assert "Privée selon la plateforme" in observed and "Conclusion : vidéo privée" in observed
+    assert "re:" not in observed and "\\s" not in observed and " the " not in observed
     # Report buttons, grouped by kind, with tel: links for phone lines.
     assert tab.locator(".help-group[data-kind=authority]").count() == 1
     assert tab.locator(".help-group[data-kind=platform] a[href^='https://']").count() >= 1

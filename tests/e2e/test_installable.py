@@ -291,7 +291,7 @@ def test_the_console_watch_notifies_when_a_private_video_becomes_public(
         timeout=TIMEOUT_MS,
     )
     assert (
-        "« Privée » est devenu « Visible par tout le monde »"
+        "« Vidéo privée » est devenu « Visible par tout le monde »"
         in card.locator(".watch-change").inner_text()
     )
     assert "Un lien surveillé a changé" in page.inner_text("#live-status")

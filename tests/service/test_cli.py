@@ -89,8 +89,8 @@ def test_check_json_is_a_valid_result_document(cli_env) -> None:
 @pytest.mark.parametrize(
     ("url", "verdict", "label"),
     [
-        ("hello", "invalid_url", "Adresse invalide"),
-        ("http://127.0.0.1:9/secret", "refused", "Lien refusé"),
+        ("hello", "invalid_url", "Adresse non valide"),
+        ("http://127.0.0.1:9/secret", "refused", "Lien non ouvert, par sécurité"),
         ("https://secret-host-abc.invalid/x", "unreachable", "Site injoignable"),
     ],
 )

@@ -77,7 +77,7 @@ def test_message_text_lists_link_verdicts(cli_env) -> None:
     case = next(c for c in CORPUS if c.id == "fr-targeted-link-private")
     proc = message(cli_env, "-", stdin=case.text)
     assert proc.returncode == 0, proc.stderr
-    assert f"{LINK_PRIVATE} → Privée (confiance" in proc.stdout
+    assert f"{LINK_PRIVATE} → Vidéo privée (confiance" in proc.stdout
     assert "chantage ciblé" in proc.stdout
 
 

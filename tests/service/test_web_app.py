@@ -186,46 +186,4 @@ def test_the_committed_icons_are_what_the_icon_script_draws(tmp_path: Path) -> N
         assert png_rows(committed) == png_rows(fresh), name
 
 
-SHARED_TEXTS = [
-    "Regarde ta vidéo ici : https://youtu.be/vlConsPriv1 !!",
-    "Salut, c'est moi (https://fr.wikipedia.org/wiki/Chantage_(droit)), et www.example.com/clip.",
-    "2 liens: http://bit.ly/abc, youtu.be/xyz123 et mon mail moi@site.fr/rien",
-    "« https://videos.example.com/a » puis “https://videos.example.com/b” puis https://videos.example.com/a",
-    "pas de lien ici, juste un message",
-    "1 https://a.example/1 2 https://a.example/2 3 https://a.example/3 "
-    "4 https://a.example/4 5 https://a.example/5 6 https://a.example/6",
-]
-
-
-@needs_node
-def test_the_console_finds_the_same_links_as_the_extension(tmp_path: Path) -> None:
-    # Copied as .mjs: outside extension/ (a "type": "module" package) node reads .js as CommonJS.
-    console_copy = tmp_path / "console-links.mjs"
-    extension_copy = tmp_path / "extension-links.mjs"
-    shutil.copy(STATIC_DIR / "links.js", console_copy)
-    shutil.copy(ROOT / "extension" / "src" / "lib" / "links.js", extension_copy)
-    script = (
-        "const [a, b] = await Promise.all([import(process.argv[1]), import(process.argv[2])]);"
-        "const texts = JSON.parse(process.argv[3]);"
-        "console.log(JSON.stringify(texts.map(t => [a.extractLinks(t), b.extractLinks(t)])));"
-    )
-    result = subprocess.run(
-        [
-            NODE or "node",
-            "--input-type=module",
-            "-e",
-            script,
-            str(console_copy),
-            str(extension_copy),
-            json.dumps(SHARED_TEXTS),
-        ],
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    pairs = json.loads(result.stdout)
-    for text, (console, extension) in zip(SHARED_TEXTS, pairs, strict=True):
-        assert console == extension, text
-    assert pairs[0][0] == ["https://youtu.be/vlConsPriv1"]
-    assert pairs[4][0] == []
-    assert len(pairs[5][0]) == 5  # at most five links from one text, as the extension
+# The links found in a shared text: see tests/unit/test_client_library.py (the shared client).

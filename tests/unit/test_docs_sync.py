@@ -11,7 +11,7 @@ from aiohttp import web
 
 from veriflien.app import create_app, openapi_document
 from veriflien.attestation import Signer
-from veriflien.cli import _LABELS
+from veriflien.cli import _LABELS, _verdict_word
 from veriflien.result import (
     CheckResult,
     Confidence,
@@ -148,8 +148,10 @@ def test_openapi_verdict_enum_is_the_verdict_enum() -> None:
 
 @pytest.mark.parametrize("lang", sorted(_LABELS))
 def test_cli_has_a_label_for_every_verdict_and_confidence(lang: str) -> None:
-    missing = [v.value for v in [*Verdict, *Confidence] if v.value not in _LABELS[lang]]
+    missing = [c.value for c in Confidence if c.value not in _LABELS[lang]]
     assert missing == []
+    # Verdict names: the texts catalogue's labels, the words the console and extension show.
+    assert all(_verdict_word(lang, v.value).strip() for v in Verdict)
 
 
 # --- result fields ------------------------------------------------------------------------------
@@ -181,7 +183,10 @@ def test_every_result_field_is_in_the_readme_result_table(field: str) -> None:
         ("Media", MediaInfo("mp4", True, 10.0, 5.0, 100, 50).to_json()),
         ("Redirect", Redirect("https://a.example/", 301).to_json()),
         ("Document", FetchedDocument("https://a.example/", 200, "text/html", None, None).to_json()),
-        ("Finding", Finding("p", "c", "d", Verdict.PUBLIC, Strength.WEAK).to_json()),
+        (
+            "Finding",
+            Finding("p", "c", "d", Verdict.PUBLIC, Strength.WEAK, "label", "explanation").to_json(),
+        ),
         ("Attestation", signed_sample()["attestation"]),
     ],
 )

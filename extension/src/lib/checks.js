@@ -3,6 +3,7 @@
 // message, when the person asks for it) and POST /api/v1/sheet. No cookies, no
 // referrer, no redirects followed (a redirect would resend the link to another address).
 import { ext } from "./api.js";
+import { readCheck } from "./client/stream.js";
 import { answerLang, instancePattern } from "./settings.js";
 
 const CHECK_TIMEOUT_MS = 90_000;
@@ -61,35 +62,6 @@ async function post(settings, path, body, accept, signal) {
   return response;
 }
 
-/** Splits a text/event-stream body into {event, data} messages (WHATWG HTML §9.2.6). */
-export async function* readEvents(body) {
-  const reader = body.getReader();
-  const decoder = new TextDecoder();
-  let buffer = "";
-  for (;;) {
-    const { value, done } = await reader.read();
-    buffer += decoder.decode(value ?? new Uint8Array(), { stream: !done });
-    buffer = buffer.replace(/\r\n?/g, "\n");
-    let end;
-    while ((end = buffer.indexOf("\n\n")) !== -1) {
-      const block = buffer.slice(0, end);
-      buffer = buffer.slice(end + 2);
-      let event = "message";
-      const data = [];
-      for (const line of block.split("\n")) {
-        if (line.startsWith(":")) continue;
-        const colon = line.indexOf(":");
-        const field = colon === -1 ? line : line.slice(0, colon);
-        const raw = colon === -1 ? "" : line.slice(colon + 1).replace(/^ /, "");
-        if (field === "event") event = raw;
-        else if (field === "data") data.push(raw);
-      }
-      if (data.length) yield { event, data: data.join("\n") };
-    }
-    if (done) return;
-  }
-}
-
 /**
  * Runs one check. onProgress receives each `progress` event's data; the promise resolves with
  * the result document. The instance fetches the link; this browser never does. fresh: ask the
@@ -116,17 +88,15 @@ export async function runCheck(settings, url, { onProgress = () => {}, signal, f
       throw new InstanceError("incomplete");
     }
   }
+  let result;
   try {
-    for await (const { event, data } of readEvents(response.body)) {
-      const parsed = JSON.parse(data);
-      if (event === "progress") onProgress(parsed);
-      else if (event === "result") return parsed;
-    }
+    result = await readCheck(response.body, onProgress);
   } catch (error) {
     if (error instanceof InstanceError) throw error;
     throw new InstanceError("incomplete", 0, error?.name === "AbortError" ? "timeout" : "");
   }
-  throw new InstanceError("incomplete");
+  if (!result) throw new InstanceError("incomplete");
+  return result;
 }
 
 /**

@@ -6,6 +6,7 @@
 // the options (to match the answers of the service), useLanguage() loads that locale's own
 // messages.json from the extension package; browser.i18n stays the fallback.
 import { ext } from "./api.js";
+import { verdictWord } from "./client/words.js";
 
 let chosen = null; // {lang, messages} once useLanguage() loaded a locale
 // The newest useLanguage() call wins, whatever order the fetches finish in: the options page
@@ -37,6 +38,17 @@ export function t(key, substitutions) {
   return text || key; // a missing message shows its key, which a test then catches
 }
 
+/** The language the pages are shown in: the one chosen in the options, else the browser's. */
+export function currentLang() {
+  return chosen?.lang ?? (ext.i18n.getUILanguage() || "fr").split(/[-_]/)[0];
+}
+
+/** A verdict's name in the page's language: the words the console, the CLI and the evidence
+ * sheet use too (service/veriflien/advice/texts.toml, through the shared client's words.js). */
+export function verdictText(verdict) {
+  return verdictWord(currentLang(), verdict);
+}
+
 const ATTRIBUTES = {
   "data-i18n-placeholder": "placeholder",
   "data-i18n-title": "title",
@@ -45,7 +57,7 @@ const ATTRIBUTES = {
 
 export function localize(root = document) {
   if (root === document) {
-    document.documentElement.lang = chosen?.lang ?? (ext.i18n.getUILanguage() || "fr").split(/[-_]/)[0];
+    document.documentElement.lang = currentLang();
   }
   for (const element of root.querySelectorAll("[data-i18n]")) {
     element.textContent = t(element.dataset.i18n);

@@ -18,7 +18,8 @@
 //   people may see a locked screen.
 import { ext } from "./api.js";
 import { runCheck } from "./checks.js";
-import { t, useLanguage } from "./i18n.js";
+import { INCONCLUSIVE } from "./client/verdicts.js";
+import { t, useLanguage, verdictText } from "./i18n.js";
 import { TEST_WATCH_SECONDS } from "./preset.js";
 import { answerLang, loadSettings } from "./settings.js";
 
@@ -30,9 +31,8 @@ const KEY_PREFIX = "watch:";
 const ALARM_PREFIX = "watch:";
 export const NOTIFICATION_PREFIX = "watch:";
 
-// Answers that say nothing new about the video: the check could not tell.
-const INCONCLUSIVE = new Set(["unknown", "unreachable", "refused", "invalid_url"]);
-// Answers that mean someone may be able to watch it: announced with the report steps.
+// Answers that say nothing new about the video (the check could not tell): INCONCLUSIVE, shared
+// with the console. Answers that mean someone may be able to watch it: announced with the report steps.
 const ATTENTION = new Set(["public", "unlisted", "suspicious"]);
 // Verdicts for which a watch is offered: re-checking a refused or invalid link tells nothing.
 export function canWatch(verdict) {
@@ -157,7 +157,7 @@ async function announceChange(watch) {
   await ext.action.setBadgeText({ text: "!" });
   const settings = await loadSettings();
   await useLanguage(answerLang(settings));
-  const words = t(`verdict_${watch.verdict}`);
+  const words = verdictText(watch.verdict);
   const message = ATTENTION.has(watch.verdict)
     ? t("watchNotifyAttention", [words])
     : t("watchNotifyChange", [words]);
@@ -168,7 +168,7 @@ async function endWatch(watch) {
   await stopWatch(watch.id);
   const settings = await loadSettings();
   await useLanguage(answerLang(settings));
-  const last = watch.verdict ? t(`verdict_${watch.verdict}`) : t("verdict_unknown");
+  const last = watch.verdict ? verdictText(watch.verdict) : verdictText("unknown");
   await notify(watch.id, t("watchEndedTitle"), t("watchEndedMessage", [String(WATCH_DAYS), last]));
 }
 

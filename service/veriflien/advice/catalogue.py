@@ -64,7 +64,7 @@ PSEUDO_STEPS: Mapping[str, tuple[str, ...]] = {
     "hash": ("hash_adult", "hash_minor"),
     "hash_preventive": ("hash_preventive_adult", "hash_preventive_minor"),
 }
-_VERDICT_FIELDS = ("headline", "summary", "reassurance")
+_VERDICT_FIELDS = ("label", "headline", "summary", "reassurance")
 #: Step texts the renderer reads by name, outside the plan.
 _CODE_STEPS = ("complaint_unknown_country", "hash_partner", "hash_not_partner")
 _MEDIA_KEYS = ("numbers", "playable_only", "duration_only", "none", "less_than_a_second")

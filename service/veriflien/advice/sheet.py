@@ -23,6 +23,7 @@ from typing import Any
 
 from veriflien.advice import format_duration
 from veriflien.advice.catalogue import LANGS, load_texts
+from veriflien.advice.findings import load_finding_codes
 from veriflien.result import Confidence, Verdict
 
 __all__ = [
@@ -68,7 +69,8 @@ _LABELS: Mapping[str, Mapping[str, str]] = {
         "no_findings": "Aucun constat enregistré.",
         "probe": "Sonde",
         "code": "Code",
-        "detail": "Détail (en anglais)",
+        "finding": "Constat",
+        "detail": "Détail technique (en anglais)",
         "documents": "Documents HTML lus et leur empreinte SHA-256",
         "no_documents": "Aucun document enregistré.",
         "content_type": "Type",
@@ -163,7 +165,8 @@ _LABELS: Mapping[str, Mapping[str, str]] = {
         "no_findings": "No finding recorded.",
         "probe": "Probe",
         "code": "Code",
-        "detail": "Detail",
+        "finding": "Finding",
+        "detail": "Technical detail",
         "documents": "HTML documents read and their SHA-256 fingerprint",
         "no_documents": "No document recorded.",
         "content_type": "Type",
@@ -386,7 +389,8 @@ def render_sheet(
     none = f'<span class="none">{_e(t["none"])}</span>'
     checked = _parse_time(result["checked_at"]).astimezone(UTC)  # type: ignore[union-attr]
     verdict = result["verdict"]
-    headline = load_texts().verdict(lang, verdict)["headline"]
+    words = load_texts().verdict(lang, verdict)
+    headline = f"{words['label']} — {words['headline']}"
     platform = result.get("platform") or None
 
     def text_or_none(value: Any) -> str:
@@ -434,12 +438,15 @@ def render_sheet(
 
     findings = result.get("findings") or []
     if findings:
+        # The sheet's own language, from the finding catalogue (the document may be in another
+        # language, or older than the labels); the technical detail is printed as recorded.
+        codes = load_finding_codes()
         body = "".join(
             f"<tr><td>{_e(f['probe'])}</td><td><code>{_e(f['code'])}</code></td>"
-            f"<td>{_e(f['detail'])}</td></tr>"
+            f"<td>{_e(codes.words(f['code'], lang)[0])}</td><td>{_e(f['detail'])}</td></tr>"
             for f in findings
         )
-        findings_html = _table((t["probe"], t["code"], t["detail"]), body)
+        findings_html = _table((t["probe"], t["code"], t["finding"], t["detail"]), body)
     else:
         findings_html = f"<p>{_e(t['no_findings'])}</p>"
 

@@ -7,10 +7,17 @@
 //   clearly labelled box, and then only in this browser's localStorage.
 // - Progress is read from the POST /api/v1/checks event stream with fetch() and a ReadableStream
 //   (EventSource cannot POST). Only this origin is ever contacted (CSP connect-src 'self').
+// - What it shares with the browser extension (stream parsing, verdict words, icons and tones,
+//   findings, report links, links in a text) is the client library in /static/client/, one
+//   source for both; this file is the console's own page logic.
 
+import { findingsList } from "/static/client/findings.js";
+import { extractLinks } from "/static/client/links.js";
+import { reportGroups, reportHref, telHref } from "/static/client/reports.js";
+import { probeStep, readCheck } from "/static/client/stream.js";
+import { INCONCLUSIVE, knownVerdict, verdictIcon, verdictTone } from "/static/client/verdicts.js";
+import { probeWord, verdictWord } from "/static/client/words.js";
 import { LANGS, applyI18n, t } from "/static/i18n.js";
-import { VERDICT_LOOK, verdictIcon } from "/static/icons.js";
-import { extractLinks } from "/static/links.js";
 
 const PREFS_KEY = "veriflien.prefs";
 const HISTORY_KEY = "veriflien.history";
@@ -20,19 +27,6 @@ const PARALLEL_CHECKS = 3;
 // "Other" has no national entry: ZZ is an ISO 3166 user-assigned code, so the service falls back
 // to the international resources and says so.
 const OTHER_COUNTRY = "ZZ";
-const REPORT_KINDS = ["platform", "authority", "support", "prevention"];
-const KNOWN_PROBES = [
-  "url",
-  "fetch",
-  "platform",
-  "page",
-  "oembed",
-  "api",
-  "media",
-  "ytdlp",
-  "embed",
-  "check",
-];
 // Platforms whose answers the last `veriflien selftest` could not verify (GET /api/v1/selftest).
 let unverifiedPlatforms = new Set();
 
@@ -109,16 +103,6 @@ function el(tag, attrs = {}, ...children) {
   return node;
 }
 
-/** Only web addresses become links; anything else (javascript:, data:...) is shown as text. */
-function safeWebUrl(value) {
-  try {
-    const url = new URL(value);
-    return url.protocol === "https:" || url.protocol === "http:" ? url.href : null;
-  } catch {
-    return null;
-  }
-}
-
 function formatSeconds(lang, value) {
   const total = Math.max(0, Math.round(value));
   if (total < 60) return t(lang, "time.seconds", { s: total });
@@ -135,49 +119,16 @@ function formatDate(lang, iso) {
   });
 }
 
-/** A verdict this console knows words for; a newer service's verdict reads as "unknown". */
-function knownVerdict(verdict) {
-  return Object.hasOwn(VERDICT_LOOK, verdict) ? verdict : "unknown";
-}
-
 /** Card headings take focus from script (tabindex -1) so a finished check can be announced. */
 function heading(id, className, text) {
   return el("h3", { id, class: className, tabindex: "-1" }, text);
 }
 
 function probeLabel(lang, name) {
-  return KNOWN_PROBES.includes(name) ? t(lang, `probe.${name}`) : t(lang, "probe.other", { name });
+  return probeWord(lang, name) ?? t(lang, "probe.other", { name });
 }
 
 // --- the event stream ------------------------------------------------------------------------
-
-/** Yield {event, data} for each Server-Sent Event block in a fetch() response body. */
-async function* serverEvents(response) {
-  const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
-  let buffer = "";
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    buffer += value.replace(/\r\n?/g, "\n");
-    let end = buffer.indexOf("\n\n");
-    while (end >= 0) {
-      const block = buffer.slice(0, end);
-      buffer = buffer.slice(end + 2);
-      let event = "message";
-      const data = [];
-      for (const line of block.split("\n")) {
-        if (!line || line.startsWith(":")) continue;
-        const colon = line.indexOf(":");
-        const field = colon < 0 ? line : line.slice(0, colon);
-        const text = colon < 0 ? "" : line.slice(colon + 1).replace(/^ /, "");
-        if (field === "event") event = text;
-        else if (field === "data") data.push(text);
-      }
-      if (data.length) yield { event, data: data.join("\n") };
-      end = buffer.indexOf("\n\n");
-    }
-  }
-}
 
 async function errorMessage(response) {
   try {
@@ -211,11 +162,7 @@ async function runCheck(card, { fresh = false } = {}) {
     return;
   }
   try {
-    for await (const { event, data } of serverEvents(response)) {
-      const doc = JSON.parse(data);
-      if (event === "progress") addProgress(card, doc);
-      else if (event === "result") card.result = doc;
-    }
+    card.result = await readCheck(response.body, (event) => addProgress(card, event));
   } catch {
     // the stream broke off; handled below
   }
@@ -235,10 +182,11 @@ function progressText(lang, step) {
 }
 
 function addProgress(card, event) {
-  if (!event || event.event !== "probe" || typeof event.probe !== "string") return;
-  const existing = card.steps.find((s) => s.probe === event.probe);
-  if (existing) Object.assign(existing, event);
-  else card.steps.push({ ...event });
+  const step = probeStep(event);
+  if (!step) return;
+  const existing = card.steps.find((s) => s.probe === step.probe);
+  if (existing) Object.assign(existing, step);
+  else card.steps.push(step);
   renderProgress(card);
 }
 
@@ -323,7 +271,7 @@ function renderCard(card) {
 
   node.dataset.state = "done";
   const verdict = knownVerdict(result.verdict);
-  node.className = `card tone-${VERDICT_LOOK[verdict].tone}`;
+  node.className = `card tone-${verdictTone(verdict)}`;
   node.dataset.verdict = verdict;
 
   node.append(
@@ -334,7 +282,7 @@ function renderCard(card) {
       el(
         "div",
         { class: "verdict-text" },
-        heading(headingId, "verdict-word", t(lang, `verdict.${verdict}`)),
+        heading(headingId, "verdict-word", verdictWord(lang, verdict)),
         el("p", { class: "meaning" }, t(lang, `meaning.${verdict}`)),
         el(
           "p",
@@ -448,29 +396,13 @@ function progressSection(card, running) {
 
 function findingsSection(card) {
   const lang = prefs.lang;
-  const findings = Array.isArray(card.result.findings) ? card.result.findings : [];
-  const list = el("ul", { class: "findings", lang: "en" });
-  for (const finding of findings) {
-    const item = el("li", { class: finding.probe === "verdict" ? "finding rule" : "finding" });
-    if (finding.strength) {
-      const tag = t(lang, `strength.${finding.strength}`);
-      item.append(el("span", { class: `tag strength-${finding.strength}`, lang }, tag));
-    }
-    item.append(el("span", { class: "detail" }, finding.detail));
-    list.append(item);
-  }
-  return el(
-    "section",
-    { class: "findings-box" },
-    el("h4", {}, t(lang, "card.findings")),
-    lang === "fr" ? el("p", { class: "hint" }, t(lang, "card.findings_lang")) : null,
-    list,
+  // Human words from the service's finding catalogue, in the result's language; the technical
+  // detail (English, regular expressions) is in the JSON and the evidence sheet only.
+  const list = findingsList(card.result.findings, card.result.lang || lang, (strength) =>
+    t(lang, `strength.${strength}`),
   );
-}
-
-function telHref(phone) {
-  const digits = String(phone).replace(/[^\d+]/g, "");
-  return digits ? `tel:${digits}` : null;
+  list.setAttribute("lang", card.result.lang || lang);
+  return el("section", { class: "findings-box" }, el("h4", {}, t(lang, "card.findings")), list);
 }
 
 function callButton(lang, phone) {
@@ -519,7 +451,7 @@ function adviceSection(card) {
 function reportItem(lang, link) {
   const item = el("li", { class: "report-item" });
   const buttons = el("div", { class: "report-buttons" });
-  const href = safeWebUrl(link.url);
+  const href = reportHref(link.url);
   if (href) {
     buttons.append(
       el(
@@ -547,9 +479,7 @@ function reportSection(card) {
   const links = Array.isArray(card.result.report_links) ? card.result.report_links : [];
   const section = el("section", { class: "report", lang: card.result.lang || lang });
   section.append(el("h4", { lang }, t(lang, "card.report")));
-  for (const kind of REPORT_KINDS) {
-    const group = links.filter((link) => link.kind === kind && link.name);
-    if (!group.length) continue;
+  for (const { kind, links: group } of reportGroups(links)) {
     section.append(
       el(
         "div",
@@ -590,8 +520,8 @@ const WATCH_HOURS = [1, 6, 24];
 const DEFAULT_WATCH_HOURS = 24;
 const WATCH_DAYS = 30;
 const HOUR_MS = 60 * 60 * 1000;
-// Answers that say nothing new about the video: the check could not tell.
-const INCONCLUSIVE = new Set(["unknown", "unreachable", "refused", "invalid_url"]);
+// Answers that say nothing new about the video (the check could not tell) are INCONCLUSIVE, from
+// the client library; these mean someone may be able to watch it.
 const ATTENTION = new Set(["public", "unlisted", "suspicious"]);
 
 function watchSection(card) {
@@ -607,8 +537,8 @@ function watchSection(card) {
         { class: "watch-change" },
         t(lang, "watch.changed", {
           date: formatDate(lang, new Date(watch.changed.at).toISOString()),
-          from: t(lang, `verdict.${knownVerdict(watch.changed.from || "unknown")}`),
-          to: t(lang, `verdict.${knownVerdict(watch.changed.to)}`),
+          from: verdictWord(lang, watch.changed.from || "unknown"),
+          to: verdictWord(lang, watch.changed.to),
         }),
       ),
     );
@@ -651,7 +581,7 @@ function watchSection(card) {
             watch.last.verdict
               ? t(lang, "watch.last", {
                   date: formatDate(lang, new Date(watch.last.at).toISOString()),
-                  verdict: t(lang, `verdict.${knownVerdict(watch.last.verdict)}`),
+                  verdict: verdictWord(lang, watch.last.verdict),
                 })
               : t(lang, "watch.last_failed", { date: formatDate(lang, new Date(watch.last.at).toISOString()) }),
           )
@@ -740,7 +670,7 @@ async function watchTick(card, watch) {
 
 function announceChange(card, verdict) {
   const lang = prefs.lang;
-  const words = t(lang, `verdict.${knownVerdict(verdict)}`);
+  const words = verdictWord(lang, verdict);
   setStatus(t(lang, "watch.status_changed", { verdict: words }));
   if (!card.watch.notify || !("Notification" in window) || Notification.permission !== "granted") {
     return;
@@ -899,7 +829,7 @@ function setStatus(text) {
 
 function cardWords(card) {
   return card.result
-    ? t(prefs.lang, `verdict.${knownVerdict(card.result.verdict)}`)
+    ? verdictWord(prefs.lang, card.result.verdict)
     : t(prefs.lang, "card.error_title");
 }
 
@@ -1016,7 +946,7 @@ function renderHistory() {
         {},
         el("span", { class: "history-when" }, formatDate(lang, entry.checked_at)),
         " — ",
-        el("strong", {}, t(lang, `verdict.${knownVerdict(entry.verdict)}`)),
+        el("strong", {}, verdictWord(lang, entry.verdict)),
         " — ",
         el("code", { class: "checked-url", translate: "no" }, entry.url),
       ),

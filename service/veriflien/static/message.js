@@ -9,6 +9,7 @@
 // page through textContent, links are shown as text, the message is kept nowhere (it stays in the
 // text box until the page is closed, and is never written to storage).
 
+import { verdictWord } from "/static/client/words.js";
 import { applyI18n, t } from "/static/i18n.js";
 import { showResults, showSheet } from "/static/console.js";
 
@@ -197,7 +198,7 @@ function linksSection(l, analysis) {
           {},
           el("code", { class: "checked-url", translate: "no" }, link.url),
           " — ",
-          el("strong", {}, t(l, `verdict.${link.verdict}`)),
+          el("strong", {}, verdictWord(l, link.verdict)),
         ),
       ),
     ),

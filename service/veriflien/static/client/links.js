@@ -1,5 +1,7 @@
-// Finding the links in a piece of text (a selection on a page, or what was pasted from an SMS).
-// The links are only ever sent, as text, to the configured instance: nothing here opens them.
+// Finding the links in a piece of text: a selection on a page or what was pasted in the
+// extension, a text shared to the installed console ("Share → Vérif'Lien" from WhatsApp or an
+// SMS). One set of rules for both, so a person gets the same links checked whichever way they
+// send them. The links are only ever sent, as text, to the instance: nothing here opens them.
 
 export const MAX_LINKS = 5; // one check per link; a selection rarely holds more than a few
 export const MAX_URL_LENGTH = 4096; // the service refuses longer links
