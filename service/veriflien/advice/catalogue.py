@@ -10,21 +10,19 @@ from __future__ import annotations
 
 import re
 import string
-import tomllib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 from urllib.parse import urlsplit
 
-from veriflien.datafiles import CatalogueError
+from veriflien.datafiles import CatalogueError, read_data_file
 from veriflien.result import Verdict
 
 HERE = Path(__file__).resolve().parent
 TEXTS_PATH = HERE / "texts.toml"
 RESOURCES_PATH = HERE / "resources.toml"
-_Parsed = TypeVar("_Parsed")
 
 LANGS: tuple[str, ...] = ("fr", "en")
 #: Countries with a national section in resources.toml; anything else gets the international one.
@@ -232,22 +230,12 @@ def load_resources(path: Path | None = None) -> tuple[Resource, ...]:
     """Read and check a resources catalogue (the packaged one by default)."""
     if path is None:
         return _default_resources()
-    return _read(Path(path), parse_resources)
-
-
-def _read(path: Path, parse: Callable[[Mapping[str, Any], str], _Parsed]) -> _Parsed:
-    """`parse` applied to the TOML file at `path`; a file that cannot be read is a CatalogueError
-    naming it, like any other fault in it."""
-    try:
-        doc = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise CatalogueError(f"{path.name}: cannot read: {exc}") from exc
-    return parse(doc, path.name)
+    return read_data_file(Path(path), parse_resources)
 
 
 @lru_cache(maxsize=1)
 def _default_resources() -> tuple[Resource, ...]:
-    return _read(RESOURCES_PATH, parse_resources)
+    return read_data_file(RESOURCES_PATH, parse_resources)
 
 
 # ------------------------------------------------------------------------------------- texts
@@ -405,9 +393,9 @@ def load_texts(path: Path | None = None) -> Texts:
     """Read and check a texts file (the packaged one by default)."""
     if path is None:
         return _default_texts()
-    return _read(Path(path), parse_texts)
+    return read_data_file(Path(path), parse_texts)
 
 
 @lru_cache(maxsize=1)
 def _default_texts() -> Texts:
-    return _read(TEXTS_PATH, parse_texts)
+    return read_data_file(TEXTS_PATH, parse_texts)
