@@ -35,7 +35,6 @@ import argparse
 import asyncio
 import json
 import math
-import os
 import random
 import re
 import subprocess
@@ -43,7 +42,6 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -54,14 +52,14 @@ from run import (
     ROOT,
     Fake,
     free_port,
-    machine,
     mib,
     pct,
     peak_rss_of,
-    proc_status_kib,
+    run_and_write,
     say,
 )
-from scale import children, tree_cpu
+from scale import children, proc_kib, serve_command, tree_cpu
+from scale import service_env as scale_service_env
 
 from veriflien.workers import available_cpus
 
@@ -100,19 +98,13 @@ def pooled_urls(count: int, offset: int, seed: int = 8) -> tuple[list[str], floa
 
 def vm_rss(pid: int) -> int | None:
     """Current resident set (KiB) of a live process."""
-    return proc_status_kib(pid, "VmRSS")
+    return proc_kib(pid, "VmRSS")
 
 
 def pss_kib(pid: int) -> int | None:
     """Proportional set size (KiB): pages shared with the supervisor and the other workers
     (the code imported before forking) are divided among them, so the sum is the real total."""
-    try:
-        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
-            if line.startswith("Pss:"):
-                return int(line.split()[1])
-    except OSError:
-        return None
-    return None
+    return proc_kib(pid, "Pss", "smaps_rollup")
 
 
 def workers_rss(supervisor: int) -> list[int | None]:
@@ -127,23 +119,12 @@ def ratio(last: list[int | None], first: list[int | None]) -> float | None:
 
 
 def service_env(fake: Fake, cache_on: bool, workdir: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("VERIFLIEN_")}
-    env.update(fake.info["env"])
-    env.update(
-        {
-            "VERIFLIEN_RATE_LIMIT_PER_CLIENT": "0",  # 0: no limit
-            "VERIFLIEN_RATE_LIMIT_PER_KEY": "0",
-            "VERIFLIEN_LOG_LEVEL": "warning",
-            "VERIFLIEN_ANONYMOUS_CHECKS": "local",  # the default: loopback callers need no key
-            "HOME": str(workdir),
-        }
+    # Cache on: the default TTL (no variable). ANONYMOUS_CHECKS is the default, said aloud:
+    # loopback callers need no key.
+    no_cache = {} if cache_on else {"VERIFLIEN_CACHE_TTL": "0"}
+    return scale_service_env(
+        fake.info["env"], workdir, VERIFLIEN_ANONYMOUS_CHECKS="local", **no_cache
     )
-    if not cache_on:
-        env["VERIFLIEN_CACHE_TTL"] = "0"  # cache on: the default TTL (no variable)
-    env["PYTHONPATH"] = os.pathsep.join(
-        [str(ROOT / "service"), *filter(None, [os.environ.get("PYTHONPATH")])]
-    )
-    return env
 
 
 def log_summary(path: Path) -> dict[str, Any]:
@@ -181,18 +162,7 @@ async def phase(
     log_path = workdir / f"serve-{name}.log"
     log = log_path.open("wb")
     proc = await asyncio.create_subprocess_exec(
-        *[
-            sys.executable,
-            "-m",
-            "veriflien",
-            "serve",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--workers",
-            str(workers),
-        ],
+        *serve_command(port, workers),
         env=service_env(fake, cache_on, workdir),
         stdout=log,
         stderr=subprocess.STDOUT,
@@ -493,26 +463,16 @@ def main() -> int:
     args = parser.parse_args()
     if args.checks < 1 or args.concurrency < 1:
         parser.error("--checks and --concurrency must be at least 1")
-    started = time.perf_counter()
-    m = machine()
-    res = asyncio.run(main_async(args))
-    doc = {
-        "date": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "machine": m,
-        "config": {
-            "fake_delay_ms": DELAY * 1000,
-            "checks": args.checks,
-            "concurrency": args.concurrency,
-            "max_seconds_per_phase": args.max_seconds,
-            "mix": [label for label, _make in KINDS.values()],
-            "service_max_concurrent_checks_per_worker": 64,
-            "workers": args.workers,
-        },
-        **res,
-        "load_wall_s": round(time.perf_counter() - started, 1),
+    config = {
+        "checks": args.checks,
+        "concurrency": args.concurrency,
+        "max_seconds_per_phase": args.max_seconds,
+        "mix": [label for label, _make in KINDS.values()],
+        "service_max_concurrent_checks_per_worker": 64,
+        "workers": args.workers,
     }
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(doc, indent=2) + "\n")
+    doc, res = run_and_write(RESULTS, config, lambda: asyncio.run(main_async(args)), "load_wall_s")
+    m = doc["machine"]
     print(
         f"Vérif'Lien {m['veriflien']} load run, {doc['date']}, {m['cores']} cores ({m['cpu']}), "
         f"Python {m['python']}; `veriflien serve` subprocess over HTTP, {args.checks} checks per "

@@ -34,6 +34,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -47,6 +48,7 @@ import aiohttp  # noqa: E402
 import scale  # noqa: E402
 from connect_proxy import ConnectProxy  # noqa: E402
 from replay import Recorder, bare_session, replay  # noqa: E402
+from scale import cpu_seconds  # noqa: E402
 
 from veriflien import __version__  # noqa: E402
 from veriflien.check import CheckEngine, CheckRequest  # noqa: E402
@@ -106,28 +108,8 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def proc_status_kib(pid: int, field: str) -> int | None:
-    """A KiB field of a live process's /proc status (Linux): VmHWM (peak RSS), VmRSS (current)."""
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith(f"{field}:"):
-                return int(line.split()[1])
-    except OSError:
-        return None
-    return None
-
-
 def peak_rss_of(pid: int) -> int | None:
-    return proc_status_kib(pid, "VmHWM")
-
-
-def cpu_seconds(pid: int) -> float | None:
-    """User + system CPU time of a process so far, from /proc (Linux)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return scale.proc_kib(pid, "VmHWM")
 
 
 def machine() -> dict[str, Any]:
@@ -382,6 +364,20 @@ def mixed_urls(count: int, offset: int) -> list[str]:
     return [makers[n % len(makers)](offset + n) for n in range(count)]
 
 
+def rate_figures(
+    count: int, concurrency: int, wall: float, latencies: list[float]
+) -> dict[str, Any]:
+    """The figures every throughput run reports: checks per second and latency percentiles."""
+    return {
+        "checks": count,
+        "concurrency": concurrency,
+        "wall_s": round(wall, 2),
+        "checks_per_s": round(count / wall, 1),
+        "median_ms": ms(median(latencies)),
+        "p95_ms": ms(pct(latencies, 95)),
+    }
+
+
 async def throughput_engine(
     engine: Any, fake: Fake, count: int, concurrency: int
 ) -> dict[str, Any]:
@@ -409,12 +405,7 @@ async def throughput_engine(
     cpu_s = (cpu_after.ru_utime - cpu.ru_utime) + (cpu_after.ru_stime - cpu.ru_stime)
     fake_s = None if fake_cpu is None or fake_cpu_after is None else fake_cpu_after - fake_cpu
     return {
-        "checks": count,
-        "concurrency": concurrency,
-        "wall_s": round(wall, 2),
-        "checks_per_s": round(count / wall, 1),
-        "median_ms": ms(median(latencies)),
-        "p95_ms": ms(pct(latencies, 95)),
+        **rate_figures(count, concurrency, wall, latencies),
         "cpu_ms_per_check": round(cpu_s * 1000 / count, 1),
         "process_cpu_utilisation": round(cpu_s / wall, 2),  # 1.0 = one core (the GIL's limit)
         "fake_cpu_s": None if fake_s is None else round(fake_s, 2),
@@ -428,17 +419,7 @@ async def throughput_http(
 ) -> dict[str, Any]:
     """The same mix over HTTP against `veriflien serve --workers N` run as a subprocess (a
     supervisor and its workers: CPU is the whole tree's, peak RSS is each worker's)."""
-    env = {
-        **os.environ,
-        **fake.info["env"],
-        "VERIFLIEN_CACHE_TTL": "0",
-        "VERIFLIEN_RATE_LIMIT_PER_CLIENT": "0",
-        "VERIFLIEN_LOG_LEVEL": "warning",
-        "HOME": str(workdir),
-    }
-    env["PYTHONPATH"] = os.pathsep.join(
-        [str(ROOT / "service"), *filter(None, [os.environ.get("PYTHONPATH")])]
-    )
+    env = scale.service_env(fake.info["env"], workdir, VERIFLIEN_CACHE_TTL="0")
     service = scale.Service(env, workers, port, workdir / f"serve-{workers}.log")
     base = f"http://127.0.0.1:{port}"
     latencies: list[float] = []
@@ -482,12 +463,7 @@ async def throughput_http(
         service.stop()
     return {
         "workers": workers,
-        "checks": count,
-        "concurrency": concurrency,
-        "wall_s": round(wall, 2),
-        "checks_per_s": round(count / wall, 1),
-        "median_ms": ms(median(latencies)),
-        "p95_ms": ms(pct(latencies, 95)),
+        **rate_figures(count, concurrency, wall, latencies),
         "statuses": {str(k): v for k, v in statuses.items()},
         "service_cpu_ms_per_check": round((service_cpu_after - service_cpu) * 1000 / count, 1),
         "service_cpu_utilisation": round((service_cpu_after - service_cpu) / wall, 2),
@@ -728,6 +704,26 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
         return res
 
 
+def run_and_write(
+    path: Path, config: dict[str, Any], run: Callable[[], dict[str, Any]], wall_key: str
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Run a benchmark and write its document to `path`: date, machine, config, the figures
+    `run` returns and the wall time under `wall_key`. Returns the document and the figures."""
+    started = time.perf_counter()
+    m = machine()  # before the run: its load average is the one at start
+    res = run()
+    doc = {
+        "date": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "machine": m,
+        "config": {"fake_delay_ms": DELAY * 1000, **config},
+        **res,
+        wall_key: round(time.perf_counter() - started, 1),
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(doc, indent=2) + "\n")
+    return doc, res
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--quick", action="store_true", help="fewer samples (a smoke run)")
@@ -744,28 +740,17 @@ def main() -> int:
     if args.quick:
         args.reps, args.cli_reps, args.checks, args.cached = 5, 2, 128, 5000
         args.http_checks = 400
-    started = time.perf_counter()
-    m = machine()  # before the run: its load average is the one at start
-    res = asyncio.run(main_async(args))
-    doc = {
-        "date": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "machine": m,
-        "config": {
-            "fake_delay_ms": DELAY * 1000,
-            "reps": args.reps,
-            "cli_reps": args.cli_reps,
-            "checks": args.checks,
-            "concurrency": args.concurrency,
-            "http_checks": args.http_checks,
-            "http_concurrency": args.http_concurrency,
-            "cached_answers": args.cached,
-            "media_budget_target_bytes": MEDIA_BUDGET_TARGET,
-        },
-        **res,
-        "bench_wall_s": round(time.perf_counter() - started, 1),
+    config = {
+        "reps": args.reps,
+        "cli_reps": args.cli_reps,
+        "checks": args.checks,
+        "concurrency": args.concurrency,
+        "http_checks": args.http_checks,
+        "http_concurrency": args.http_concurrency,
+        "cached_answers": args.cached,
+        "media_budget_target_bytes": MEDIA_BUDGET_TARGET,
     }
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(doc, indent=2) + "\n")
+    doc, res = run_and_write(RESULTS, config, lambda: asyncio.run(main_async(args)), "bench_wall_s")
     m = doc["machine"]
     print(
         f"Vérif'Lien {m['veriflien']} benchmark, {doc['date']}, {m['cores']} cores ({m['cpu']}), "

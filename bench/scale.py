@@ -50,6 +50,7 @@ def children(pid: int) -> list[int]:
 
 
 def cpu_seconds(pid: int) -> float | None:
+    """User + system CPU time of a process so far, from /proc (Linux)."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except OSError:
@@ -62,14 +63,22 @@ def tree_cpu(pid: int) -> float:
     return sum(cpu_seconds(p) or 0.0 for p in [pid, *children(pid)])
 
 
-def status_kib(pid: int, field: str) -> int | None:
+def proc_kib(pid: int, field: str, file: str = "status") -> int | None:
+    """A KiB field of a live process's /proc/PID/`file` (Linux): VmHWM (peak RSS) and VmRSS
+    (current) in `status`, Pss in `smaps_rollup`."""
     try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        for line in Path(f"/proc/{pid}/{file}").read_text().splitlines():
             if line.startswith(f"{field}:"):
                 return int(line.split()[1])
     except OSError:
         return None
     return None
+
+
+def serve_command(port: int, workers: int) -> list[str]:
+    """`python -m veriflien serve` on loopback at `port` with `workers` worker processes."""
+    return [sys.executable, "-m", "veriflien", "serve", "--host", "127.0.0.1",
+            "--port", str(port), "--workers", str(workers)]  # fmt: skip
 
 
 class Service:
@@ -80,10 +89,8 @@ class Service:
         self.workers = workers
         self._log = log.open("wb")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "veriflien", "serve", "--host", "127.0.0.1",
-             "--port", str(port), "--workers", str(workers)],
-            env=env, stdout=self._log, stderr=subprocess.STDOUT,
-        )  # fmt: skip
+            serve_command(port, workers), env=env, stdout=self._log, stderr=subprocess.STDOUT
+        )
 
     async def ready(self, seconds: float = 60) -> None:
         deadline = time.monotonic() + seconds
@@ -118,6 +125,8 @@ class Service:
 
 
 def service_env(fake_env: dict[str, str], workdir: Path, **extra: str) -> dict[str, str]:
+    """The environment of a benchmarked `veriflien serve`: the fake's lab settings, no rate
+    limit, and none of the caller's own VERIFLIEN_* variables (figures must not depend on them)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("VERIFLIEN_")}
     env.update(fake_env)
     env.update(

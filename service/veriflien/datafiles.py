@@ -10,7 +10,14 @@ A leaf module: it imports nothing of the service.
 
 from __future__ import annotations
 
-__all__ = ["CatalogueError"]
+import tomllib
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any, TypeVar
+
+__all__ = ["CatalogueError", "read_data_file"]
+
+_Parsed = TypeVar("_Parsed")
 
 
 class CatalogueError(ValueError):
@@ -30,3 +37,13 @@ class CatalogueError(ValueError):
         error = cls(message, entry=entry, field=field)
         error.problem = problem
         return error
+
+
+def read_data_file(path: Path, parse: Callable[[Mapping[str, Any], str], _Parsed]) -> _Parsed:
+    """`parse(document, file name)` of the TOML file at `path`; a file that cannot be read or is
+    not TOML is a CatalogueError naming it, like any other fault in it."""
+    try:
+        doc = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise CatalogueError(f"{path.name}: cannot read: {exc}") from exc
+    return parse(doc, path.name)

@@ -17,7 +17,7 @@ second in every worker and at each scrape, so the sum lags by at most a second.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest, values
@@ -45,30 +45,27 @@ class _LiveCollector(Collector):
 
     def collect(self) -> Iterator[Any]:
         live = self.read()
-        refusals = CounterMetricFamily(
+        yield _by_label(
+            CounterMetricFamily,
             "veriflien_gate_refusals",
             "Outbound requests refused by the gate, by reason.",
-            labels=["reason"],
+            "reason",
+            live.get("refusals", {}),
         )
-        for reason, count in sorted(live.get("refusals", {}).items()):
-            refusals.add_metric([reason], count)
-        yield refusals
-        connections = CounterMetricFamily(
+        yield _by_label(
+            CounterMetricFamily,
             "veriflien_gate_connections",
             CONNECTIONS_HELP,
-            labels=["kind"],
+            "kind",
+            live.get("connections", {}),
         )
-        for kind, count in sorted(live.get("connections", {}).items()):
-            connections.add_metric([kind], count)
-        yield connections
-        limited = CounterMetricFamily(
+        yield _by_label(
+            CounterMetricFamily,
             "veriflien_rate_limited_requests",
             "Requests answered 429, by the limit that applied (key or client).",
-            labels=["scope"],
+            "scope",
+            live.get("rate_limited", {}),
         )
-        for scope, count in sorted(live.get("rate_limited", {}).items()):
-            limited.add_metric([scope], count)
-        yield limited
         yield CounterMetricFamily(
             "veriflien_auth_failures",
             "Requests with an API key that is not valid here.",
@@ -79,15 +76,14 @@ class _LiveCollector(Collector):
             "1 while Redis is configured but not answering (local state is used meanwhile).",
             value=1 if live.get("redis_degraded") else 0,
         )
-        match = GaugeMetricFamily(
+        yield _by_label(
+            GaugeMetricFamily,
             "veriflien_selftest_match",
             "1 when the last `veriflien selftest` found every example of the platform giving its "
             "recorded verdict, 0 when one no longer does.",
-            labels=["platform"],
+            "platform",
+            {platform: 1 if ok else 0 for platform, ok in live.get("selftest", {}).items()},
         )
-        for platform, ok in sorted(live.get("selftest", {}).items()):
-            match.add_metric([platform], 1 if ok else 0)
-        yield match
         if live.get("selftest_age") is not None:
             yield GaugeMetricFamily(
                 "veriflien_selftest_age_seconds",
@@ -99,12 +95,27 @@ class _LiveCollector(Collector):
             "Times this process lost Redis and fell back to local state.",
             value=live.get("redis_outages", 0),
         )
-        defects = CounterMetricFamily(
-            "veriflien_probe_defects", PROBE_DEFECTS_HELP, labels=["probe"]
+        yield _by_label(
+            CounterMetricFamily,
+            "veriflien_probe_defects",
+            PROBE_DEFECTS_HELP,
+            "probe",
+            live.get("probe_defects", {}),
         )
-        for probe, count in sorted(live.get("probe_defects", {}).items()):
-            defects.add_metric([probe], count)
-        yield defects
+
+
+def _by_label(
+    family: type[CounterMetricFamily] | type[GaugeMetricFamily],
+    name: str,
+    documentation: str,
+    label: str,
+    values: Mapping[str, float],
+) -> CounterMetricFamily | GaugeMetricFamily:
+    """One metric with a sample per label value, in a stable (sorted) order."""
+    metric = family(name, documentation, labels=[label])
+    for value, count in sorted(values.items()):
+        metric.add_metric([value], count)
+    return metric
 
 
 _multiprocess_dir: str | None = None

@@ -106,17 +106,25 @@ def _sha256d(data: bytes) -> bytes:
     return hashlib.sha256(hashlib.sha256(data).digest()).digest()
 
 
-def base58check_decode(text: str) -> bytes | None:
-    """The payload (version byte(s) + data, checksum removed) of a base58check string, or None
-    when a character is outside the alphabet or the double-SHA-256 checksum does not match."""
-    if not text or len(text) > 128:
-        return None
+def _b58_number(text: str) -> int | None:
+    """The number a base58 string (Bitcoin's alphabet) writes, or None for a foreign character."""
     num = 0
     for char in text:
         index = _B58_INDEX.get(char)
         if index is None:
             return None
         num = num * 58 + index
+    return num
+
+
+def base58check_decode(text: str) -> bytes | None:
+    """The payload (version byte(s) + data, checksum removed) of a base58check string, or None
+    when a character is outside the alphabet or the double-SHA-256 checksum does not match."""
+    if not text or len(text) > 128:
+        return None
+    num = _b58_number(text)
+    if num is None:
+        return None
     pad = len(text) - len(text.lstrip("1"))  # each leading '1' stands for a zero byte
     raw = b"\x00" * pad + (num.to_bytes((num.bit_length() + 7) // 8, "big") if num else b"")
     if len(raw) < 5:
@@ -294,13 +302,8 @@ def _monero_b58decode(text: str) -> bytes | None:
         if len(block) not in _MONERO_BLOCK_CHARS:
             return None
         size = _MONERO_BLOCK_CHARS.index(len(block))
-        num = 0
-        for char in block:
-            index = _B58_INDEX.get(char)
-            if index is None:
-                return None
-            num = num * 58 + index
-        if num >> (8 * size):
+        num = _b58_number(block)
+        if num is None or num >> (8 * size):
             return None
         out += num.to_bytes(size, "big")
     return bytes(out)

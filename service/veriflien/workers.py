@@ -421,13 +421,7 @@ class Supervisor:
                 timeout = 1.0
                 if self.next_spawn:
                     timeout = max(0.0, min(timeout, self.next_spawn - time.monotonic()))
-                for key, _events in self._selector.select(timeout):
-                    if key.fd == self._wake_r:
-                        with contextlib.suppress(BlockingIOError):
-                            os.read(self._wake_r, 512)
-                    else:
-                        self._on_ready_pipe(key.data)
-                self._reap()
+                self._wait(timeout)
                 self._check_ready_timeouts()
                 if self.reload_requested:
                     self.reload_requested = False
@@ -613,15 +607,19 @@ class Supervisor:
                 forced = True
                 for worker in self.workers.values():
                     self._signal(worker, signal.SIGKILL)
-            for key, _events in self._selector.select(0.2):
-                if key.fd == self._wake_r:
-                    with contextlib.suppress(BlockingIOError):
-                        os.read(self._wake_r, 512)
-                else:
-                    self._on_ready_pipe(key.data)
-            self._reap()
+            self._wait(0.2)
         log(logger, logging.INFO, "stopped", event="stopped")
         return 3 if self.failed else 0
+
+    def _wait(self, timeout: float) -> None:
+        """Sleep until a signal, a worker's ready message or `timeout`; then reap exited workers."""
+        for key, _events in self._selector.select(timeout):
+            if key.fd == self._wake_r:
+                with contextlib.suppress(BlockingIOError):
+                    os.read(self._wake_r, 512)
+            else:
+                self._on_ready_pipe(key.data)
+        self._reap()
 
 
 def reload_settings(current: Settings, plan: _Plan) -> Settings:

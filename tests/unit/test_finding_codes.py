@@ -46,8 +46,7 @@ _CODE_ARG = {
     "Finding": 1,
     "_finding": 0,
     "_explain": 0,
-    "_give_up": 1,
-    "_nothing_plays": 1,
+    "give_up": 1,
     "_p": 1,
     "ProbeFailed": 0,
     # the gate's and the URL parser's errors: their reason becomes the fetch probe's code
@@ -57,9 +56,13 @@ _CODE_ARG = {
     "InvalidUrl": 0,
     "RefusedUrl": 0,
 }
+# Calls that name a finding's code by keyword: the container parsers' entry points.
+_CODE_KEYWORD = {"probe_file": "malformed_code", "probe_manifest": "malformed_code"}
 # Receivers of `.add(code, detail, ...)` that hold findings: the probe context takes the probe
-# first, the media and page results take the code first.
+# first, the media and page results take the code first (and so does a media result's
+# `.nothing_plays(code, detail, strength)`).
 _ADD_RECEIVERS = {"ctx": 1, "res": 0, "out": 0, "result": 0}
+_ADD_METHODS = ("add", "nothing_plays")
 
 
 def _sources() -> list[tuple[Path, ast.AST]]:
@@ -74,11 +77,13 @@ def _literal(node: ast.AST | None) -> str | None:
 
 def _call_code(node: ast.Call) -> ast.AST | None:
     func = node.func
+    if isinstance(func, ast.Name) and func.id in _CODE_KEYWORD:
+        return next((k.value for k in node.keywords if k.arg == _CODE_KEYWORD[func.id]), None)
     if isinstance(func, ast.Name) and func.id in _CODE_ARG:
         index = _CODE_ARG[func.id]
     elif (
         isinstance(func, ast.Attribute)
-        and func.attr == "add"
+        and func.attr in _ADD_METHODS
         and isinstance(func.value, ast.Name)
         and func.value.id in _ADD_RECEIVERS
         and len(node.args) >= 2

@@ -10,15 +10,14 @@ from __future__ import annotations
 
 import re
 import string
-import tomllib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from veriflien.datafiles import CatalogueError
+from veriflien.datafiles import CatalogueError, read_data_file
 from veriflien.result import Verdict
 
 HERE = Path(__file__).resolve().parent
@@ -231,20 +230,12 @@ def load_resources(path: Path | None = None) -> tuple[Resource, ...]:
     """Read and check a resources catalogue (the packaged one by default)."""
     if path is None:
         return _default_resources()
-    return _load_resources(Path(path))
-
-
-def _load_resources(path: Path) -> tuple[Resource, ...]:
-    try:
-        doc = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise CatalogueError(f"{path.name}: cannot read: {exc}") from exc
-    return parse_resources(doc, path.name)
+    return read_data_file(Path(path), parse_resources)
 
 
 @lru_cache(maxsize=1)
 def _default_resources() -> tuple[Resource, ...]:
-    return _load_resources(RESOURCES_PATH)
+    return read_data_file(RESOURCES_PATH, parse_resources)
 
 
 # ------------------------------------------------------------------------------------- texts
@@ -258,16 +249,7 @@ def parse_texts(doc: Mapping[str, Any], origin: str = "texts.toml") -> Texts:
     """Check a parsed texts document and return it; raise CatalogueError otherwise."""
     errors: list[str] = []
     verdicts = [v.value for v in Verdict]
-    plan_raw = doc.get("plan", {})
-    plan: dict[str, tuple[str, ...]] = {}
-    for verdict in verdicts:
-        steps = plan_raw.get(verdict)
-        if not isinstance(steps, list) or not steps or not all(isinstance(s, str) for s in steps):
-            errors.append(f"{origin}: [plan] {verdict} must be a non-empty list of step ids")
-            continue
-        plan[verdict] = tuple(steps)
-    for extra in set(plan_raw) - set(verdicts):
-        errors.append(f"{origin}: [plan] {extra!r} is not a verdict")
+    plan = _step_lists(doc.get("plan", {}), "plan", verdicts, "a verdict", origin, errors)
 
     for lang in LANGS:
         section = doc.get(lang)
@@ -343,17 +325,15 @@ def _message_plan(
     doc: Mapping[str, Any], plan: Mapping[str, tuple[str, ...]], origin: str, errors: list[str]
 ) -> dict[str, tuple[str, ...]]:
     """Check [message_plan] and the [LANG.messages] tables; return the plan."""
-    raw = doc.get("message_plan", {})
-    out: dict[str, tuple[str, ...]] = {}
+    out = _step_lists(
+        doc.get("message_plan", {}),
+        "message_plan",
+        MESSAGE_KINDS,
+        "a message classification",
+        origin,
+        errors,
+    )
     verdict_steps = {step_id for ids in plan.values() for step_id in ids}
-    for kind in MESSAGE_KINDS:
-        steps = raw.get(kind)
-        if not isinstance(steps, list) or not steps or not all(isinstance(s, str) for s in steps):
-            errors.append(f"{origin}: [message_plan] {kind} must be a non-empty list of step ids")
-            continue
-        out[kind] = tuple(steps)
-    for extra in set(raw) - set(MESSAGE_KINDS):
-        errors.append(f"{origin}: [message_plan] {extra!r} is not a message classification")
     for lang in LANGS:
         section = doc.get(lang, {}).get("messages", {}) if isinstance(doc.get(lang), dict) else {}
         for kind in MESSAGE_KINDS:
@@ -369,6 +349,28 @@ def _message_plan(
                         f"{origin}: [message_plan] {kind}: {step_id!r} is neither a message "
                         f"step of [{lang}.messages.steps] nor a verdict step"
                     )
+    return out
+
+
+def _step_lists(
+    raw: Mapping[str, Any],
+    table: str,
+    names: Sequence[str],
+    what: str,
+    origin: str,
+    errors: list[str],
+) -> dict[str, tuple[str, ...]]:
+    """A [plan]-like table: one non-empty list of step ids for each of `names`, and no other key
+    (`what` says what a key must be); each problem is appended to `errors`."""
+    out: dict[str, tuple[str, ...]] = {}
+    for name in names:
+        steps = raw.get(name)
+        if not isinstance(steps, list) or not steps or not all(isinstance(s, str) for s in steps):
+            errors.append(f"{origin}: [{table}] {name} must be a non-empty list of step ids")
+            continue
+        out[name] = tuple(steps)
+    for extra in set(raw) - set(names):
+        errors.append(f"{origin}: [{table}] {extra!r} is not {what}")
     return out
 
 
@@ -391,17 +393,9 @@ def load_texts(path: Path | None = None) -> Texts:
     """Read and check a texts file (the packaged one by default)."""
     if path is None:
         return _default_texts()
-    return _load_texts(Path(path))
-
-
-def _load_texts(path: Path) -> Texts:
-    try:
-        doc = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise CatalogueError(f"{path.name}: cannot read: {exc}") from exc
-    return parse_texts(doc, path.name)
+    return read_data_file(Path(path), parse_texts)
 
 
 @lru_cache(maxsize=1)
 def _default_texts() -> Texts:
-    return _load_texts(TEXTS_PATH)
+    return read_data_file(TEXTS_PATH, parse_texts)

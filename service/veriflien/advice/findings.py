@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import re
 import string
-import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
@@ -24,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from veriflien.advice.catalogue import LANGS, CatalogueError
+from veriflien.datafiles import read_data_file
 from veriflien.result import Finding, Verdict
 
 FINDINGS_PATH = Path(__file__).resolve().parent / "findings.toml"
@@ -227,20 +227,12 @@ def load_finding_codes(path: Path | None = None) -> FindingCodes:
     """Read and check a findings file (the packaged one by default)."""
     if path is None:
         return _default()
-    return _load(Path(path))
-
-
-def _load(path: Path) -> FindingCodes:
-    try:
-        doc = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise CatalogueError(f"{path.name}: cannot read: {exc}") from exc
-    return parse_finding_codes(doc, path.name)
+    return read_data_file(Path(path), parse_finding_codes)
 
 
 @lru_cache(maxsize=1)
 def _default() -> FindingCodes:
-    return _load(FINDINGS_PATH)
+    return read_data_file(FINDINGS_PATH, parse_finding_codes)
 
 
 def probe_names() -> Sequence[str]:

@@ -97,22 +97,29 @@ async def read_json(request: web.Request, limit: int = MAX_CHECK_BODY) -> dict[s
     return doc
 
 
-def parse_check_request(
-    doc: dict[str, Any], default_lang: str, default_country: str
-) -> tuple[CheckRequest, bool]:
-    """The check asked for, and whether the caller wants it run again rather than reused."""
-    unknown = sorted(set(doc) - _FIELDS)
+def read_request_fields(
+    doc: dict[str, Any],
+    allowed: set[str] | frozenset[str],
+    text_field: str,
+    max_chars: int,
+    too_long: str,
+    default_lang: str,
+    default_country: str,
+) -> tuple[str, str, str, bool]:
+    """The fields a check and a message request share: the required text (`url` or `text`), then
+    `lang`, `country` (upper-cased) and `minor`; a clear 400 for the first one that is wrong."""
+    unknown = sorted(set(doc) - allowed)
     if unknown:
         raise ApiError(400, "unknown_field", f"Unknown field(s): {', '.join(unknown)}.")
-    url = doc.get("url")
-    if url is None:
-        raise ApiError(400, "missing_url", "The field 'url' is required.")
-    if not isinstance(url, str):
-        raise ApiError(400, "invalid_field", "The field 'url' must be a string.")
-    if not url.strip():
-        raise ApiError(400, "empty_url", "The field 'url' is empty.")
-    if len(url) > MAX_URL_LENGTH:
-        raise ApiError(400, "url_too_long", f"The link is longer than {MAX_URL_LENGTH} characters.")
+    text = doc.get(text_field)
+    if text is None:
+        raise ApiError(400, f"missing_{text_field}", f"The field '{text_field}' is required.")
+    if not isinstance(text, str):
+        raise ApiError(400, "invalid_field", f"The field '{text_field}' must be a string.")
+    if not text.strip():
+        raise ApiError(400, f"empty_{text_field}", f"The field '{text_field}' is empty.")
+    if len(text) > max_chars:
+        raise ApiError(400, f"{text_field}_too_long", too_long)
     lang = doc.get("lang", default_lang)
     if lang not in LANGS:
         raise ApiError(400, "unknown_lang", "The field 'lang' must be 'fr' or 'en'.")
@@ -122,10 +129,26 @@ def parse_check_request(
     minor = doc.get("minor", False)
     if not isinstance(minor, bool):
         raise ApiError(400, "invalid_field", "The field 'minor' must be true or false.")
+    return text, lang, country.upper(), minor
+
+
+def parse_check_request(
+    doc: dict[str, Any], default_lang: str, default_country: str
+) -> tuple[CheckRequest, bool]:
+    """The check asked for, and whether the caller wants it run again rather than reused."""
+    url, lang, country, minor = read_request_fields(
+        doc,
+        _FIELDS,
+        "url",
+        MAX_URL_LENGTH,
+        f"The link is longer than {MAX_URL_LENGTH} characters.",
+        default_lang,
+        default_country,
+    )
     fresh = doc.get("fresh", False)
     if not isinstance(fresh, bool):
         raise ApiError(400, "invalid_field", "The field 'fresh' must be true or false.")
-    return CheckRequest(url=url, lang=lang, country=country.upper(), minor=minor), fresh
+    return CheckRequest(url=url, lang=lang, country=country, minor=minor), fresh
 
 
 def _wants_stream(request: web.Request) -> bool:

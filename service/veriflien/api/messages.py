@@ -15,15 +15,13 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import re
 import time
 from typing import Any
 
 from aiohttp import web
 
 from veriflien.access import AccessPolicy
-from veriflien.api.checks import LANGS, read_json, utc_now
-from veriflien.api.errors import ApiError
+from veriflien.api.checks import read_json, read_request_fields, utc_now
 from veriflien.appkeys import ACCESS, CACHE, ENGINE, METRICS, SETTINGS, SIGNER
 from veriflien.check import CheckRequest
 from veriflien.logs import log
@@ -35,7 +33,6 @@ from veriflien.state.cache import CachedCheck
 logger = logging.getLogger("veriflien.api")
 
 _FIELDS = {"text", "lang", "country", "minor"}
-_COUNTRY = re.compile(r"[A-Za-z]{2}")
 # 20,000 characters of JSON-escaped text (up to 6 bytes each, "\\uXXXX") and the other fields.
 MAX_MESSAGE_BODY = 128 * 1024
 
@@ -43,30 +40,16 @@ MAX_MESSAGE_BODY = 128 * 1024
 def parse_message_request(
     doc: dict[str, Any], default_lang: str, default_country: str
 ) -> tuple[str, str, str, bool]:
-    unknown = sorted(set(doc) - _FIELDS)
-    if unknown:
-        raise ApiError(400, "unknown_field", f"Unknown field(s): {', '.join(unknown)}.")
-    text = doc.get("text")
-    if text is None:
-        raise ApiError(400, "missing_text", "The field 'text' is required.")
-    if not isinstance(text, str):
-        raise ApiError(400, "invalid_field", "The field 'text' must be a string.")
-    if not text.strip():
-        raise ApiError(400, "empty_text", "The field 'text' is empty.")
-    if len(text) > MAX_TEXT_CHARS:
-        raise ApiError(
-            400, "text_too_long", f"The message is longer than {MAX_TEXT_CHARS:,} characters."
-        )
-    lang = doc.get("lang", default_lang)
-    if lang not in LANGS:
-        raise ApiError(400, "unknown_lang", "The field 'lang' must be 'fr' or 'en'.")
-    country = doc.get("country", default_country)
-    if not isinstance(country, str) or not _COUNTRY.fullmatch(country):
-        raise ApiError(400, "invalid_country", "The field 'country' must be a two-letter code.")
-    minor = doc.get("minor", False)
-    if not isinstance(minor, bool):
-        raise ApiError(400, "invalid_field", "The field 'minor' must be true or false.")
-    return text, lang, country.upper(), minor
+    """The message text, then lang, country and minor: the fields a message request carries."""
+    return read_request_fields(
+        doc,
+        _FIELDS,
+        "text",
+        MAX_TEXT_CHARS,
+        f"The message is longer than {MAX_TEXT_CHARS:,} characters.",
+        default_lang,
+        default_country,
+    )
 
 
 async def create_message_analysis(request: web.Request) -> web.Response:

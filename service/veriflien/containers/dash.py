@@ -19,9 +19,9 @@ from xml.etree.ElementTree import Element, ParseError
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
-from veriflien.result import MediaInfo, Strength, Verdict
+from veriflien.result import Strength, Verdict
 
-from .reader import ChildFetcher, MediaResult, fmt_seconds
+from .reader import ChildFetcher, MediaResult, fmt_seconds, probe_manifest
 
 MAX_PERIODS = 16
 MAX_REPRESENTATIONS = 8
@@ -232,13 +232,15 @@ async def _status(fetcher: ChildFetcher, url: str) -> int:
 
 async def probe_dash(url: str, body: bytes | str, fetcher: ChildFetcher) -> MediaResult:
     """Check a DASH manifest whose body the gate already fetched from `url`."""
-    res = MediaResult(MediaInfo("dash", None))
-    try:
-        await _probe(url, body, fetcher, res)
-    except Exception as exc:  # hostile manifests must end in a clean result
-        res.media.complete = None if res.media.complete else res.media.complete
-        res.add("dash_malformed", f"The manifest could not be analysed ({type(exc).__name__}).")
-    return res
+    return await probe_manifest(
+        "dash",
+        url,
+        body,
+        fetcher,
+        _probe,
+        malformed_code="dash_malformed",
+        malformed_detail="The manifest could not be analysed",
+    )
 
 
 async def _probe(url: str, body: bytes | str, fetcher: ChildFetcher, res: MediaResult) -> None:
@@ -266,11 +268,9 @@ async def _probe(url: str, body: bytes | str, fetcher: ChildFetcher, res: MediaR
         )
     media.duration_seconds = mpd_dur
     if not plans:
-        media.complete, media.playable_seconds = False, 0.0
-        res.add(
+        res.nothing_plays(
             "dash_incomplete",
             "The manifest describes no media.",
-            Verdict.INCOMPLETE,
             Strength.MEDIUM,
         )
         return

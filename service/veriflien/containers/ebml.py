@@ -15,16 +15,16 @@ import itertools
 import struct
 from dataclasses import dataclass, field
 
-from veriflien.result import MediaInfo, Strength, Verdict
+from veriflien.result import Strength, Verdict
 
 from .reader import (
     READ_TARGET,
-    BudgetExceeded,
     CachedReader,
     MediaResult,
     RangeReader,
     RangeUnavailable,
     fmt_seconds,
+    probe_file,
 )
 
 PREFETCH = 16 * 1024
@@ -58,29 +58,29 @@ class Malformed(Exception):
     """Sizes or IDs contradict the EBML rules; reported as complete=None."""
 
 
-def read_id(buf: bytes, p: int) -> tuple[int, int]:
-    """Element ID (marker bits kept, as the spec writes IDs) and its length (1-4 bytes)."""
+def _vint_length(buf: bytes, p: int, longest: int, what: str) -> int:
+    """Length of the vint at `p`: one more than its leading zero bits (RFC 9559 §4)."""
     if p >= len(buf):
-        raise Malformed("id cut")
+        raise Malformed(f"{what} cut")
     first = buf[p]
     length = 1
-    while length <= 4 and not first & (0x80 >> (length - 1)):
+    while length <= longest and not first & (0x80 >> (length - 1)):
         length += 1
-    if length > 4 or p + length > len(buf):
-        raise Malformed("bad element id")
+    if length > longest or p + length > len(buf):
+        raise Malformed(f"bad {what}")
+    return length
+
+
+def read_id(buf: bytes, p: int) -> tuple[int, int]:
+    """Element ID (marker bits kept, as the spec writes IDs) and its length (1-4 bytes)."""
+    length = _vint_length(buf, p, 4, "element id")
     return int.from_bytes(buf[p : p + length], "big"), length
 
 
 def read_size(buf: bytes, p: int) -> tuple[int | None, int]:
     """Data size vint (RFC 9559 §4): None for the all-ones "unknown size"."""
-    if p >= len(buf):
-        raise Malformed("size cut")
+    length = _vint_length(buf, p, 8, "size")
     first = buf[p]
-    length = 1
-    while length <= 8 and not first & (0x80 >> (length - 1)):
-        length += 1
-    if length > 8 or p + length > len(buf):
-        raise Malformed("bad size")
     value = first & (0xFF >> length)
     for b in buf[p + 1 : p + length]:
         value = (value << 8) | b
@@ -135,25 +135,14 @@ class Webm:
 
 async def probe_webm(reader: RangeReader) -> MediaResult:
     """Tell a complete WebM/Matroska file from a partial upload within the byte budget."""
-    res = MediaResult(MediaInfo("webm", None, bytes_total=reader.total))
-    try:
-        await _probe(CachedReader(reader), res)
-    except BudgetExceeded:
-        _give_up(res, "budget_exceeded", "The file index is larger than the read budget allows.")
-    except RangeUnavailable:
-        _give_up(res, "range_unavailable", "The server did not supply the bytes needed.")
-    except (Malformed, struct.error, IndexError, ValueError, OverflowError, MemoryError) as exc:
-        _give_up(
-            res, "ebml_malformed", f"The WebM structure is inconsistent ({type(exc).__name__})."
-        )
-    res.media.bytes_read = reader.bytes_read
-    return res
-
-
-def _give_up(res: MediaResult, code: str, detail: str) -> None:
-    if res.media.complete is True:
-        res.media.complete = None
-    res.add(code, detail)
+    return await probe_file(
+        "webm",
+        reader,
+        _probe,
+        malformed=(Malformed, struct.error, IndexError, ValueError, OverflowError, MemoryError),
+        malformed_code="ebml_malformed",
+        malformed_detail="The WebM structure is inconsistent",
+    )
 
 
 async def _header(r: CachedReader, off: int) -> Element | None:
@@ -396,11 +385,9 @@ async def _probe(r: CachedReader, res: MediaResult) -> None:
         return
     seg = await _header(r, head.end)
     if seg is None:
-        media.complete, media.playable_seconds = False, 0.0
-        res.add(
+        res.nothing_plays(
             "ebml_segment_truncated",
             "The upload stopped before any media was written.",
-            Verdict.INCOMPLETE,
             Strength.STRONG,
         )
         return
@@ -476,12 +463,10 @@ async def _probe(r: CachedReader, res: MediaResult) -> None:
         return
     if clusters and webm.track_count == 0 and walk_done:
         if tracks_cut or cut_el is not None or seg_cut:
-            media.complete, media.playable_seconds = False, 0.0
-            res.add(
+            res.nothing_plays(
                 "ebml_tracks_missing",
                 "The upload stopped before the track descriptions were complete: no player can "
                 "decode the media it holds, nothing plays.",
-                Verdict.INCOMPLETE,
                 Strength.STRONG,
             )
         else:
@@ -570,11 +555,9 @@ async def _whole(
     """Every element ends within the file: complete, as far as the file can say."""
     media = res.media
     if not clusters:
-        media.complete, media.playable_seconds = False, 0.0
-        res.add(
+        res.nothing_plays(
             "ebml_no_clusters",
             "The file holds no media clusters.",
-            Verdict.INCOMPLETE,
             Strength.MEDIUM,
         )
         return

@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 from urllib.parse import urljoin, urlsplit
 
-from veriflien.result import MediaInfo, Strength, Verdict
+from veriflien.result import Strength, Verdict
 from veriflien.slices import Steps, lane, run_sliced, run_steps
 
-from .reader import ChildFetcher, MediaResult, fmt_seconds
+from .reader import ChildFetcher, MediaResult, fmt_seconds, probe_manifest
 
 MAX_LINES = 100_000
 MAX_VARIANTS = 8
@@ -280,13 +280,15 @@ async def analyse_media(pl: Playlist, fetcher: ChildFetcher, label: str) -> Outc
 
 async def probe_hls(url: str, body: bytes | str, fetcher: ChildFetcher) -> MediaResult:
     """Check an HLS playlist (master or media) whose body the gate already fetched from `url`."""
-    res = MediaResult(MediaInfo("hls", None))
-    try:
-        await _probe(url, body, fetcher, res)
-    except Exception as exc:  # hostile playlists must end in a clean result
-        res.media.complete = None if res.media.complete else res.media.complete
-        res.add("hls_malformed", f"The playlist could not be analysed ({type(exc).__name__}).")
-    return res
+    return await probe_manifest(
+        "hls",
+        url,
+        body,
+        fetcher,
+        _probe,
+        malformed_code="hls_malformed",
+        malformed_detail="The playlist could not be analysed",
+    )
 
 
 async def _probe(url: str, body: bytes | str, fetcher: ChildFetcher, res: MediaResult) -> None:
@@ -320,11 +322,9 @@ async def _probe(url: str, body: bytes | str, fetcher: ChildFetcher, res: MediaR
             for code, detail, _supports, _strength in o.codes:
                 res.add(code, detail)
     if not outcomes:
-        res.media.complete, res.media.playable_seconds = False, 0.0
-        res.add(
+        res.nothing_plays(
             "hls_no_variants",
             "The master playlist lists no stream.",
-            Verdict.INCOMPLETE,
             Strength.MEDIUM,
         )
         return

@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from itertools import accumulate
 
-from veriflien.result import MediaInfo, Strength, Verdict
+from veriflien.result import Strength, Verdict
 
 from .reader import (
     READ_TARGET,
@@ -29,6 +29,7 @@ from .reader import (
     RangeReader,
     RangeUnavailable,
     fmt_seconds,
+    probe_file,
 )
 
 PREFETCH = 16 * 1024
@@ -361,24 +362,14 @@ def _picked(tracks: list[Track]) -> list[int]:
 
 async def probe_mp4(reader: RangeReader) -> MediaResult:
     """Tell a complete MP4 from a partial upload within the reader's byte budget."""
-    res = MediaResult(MediaInfo("mp4", None, bytes_total=reader.total))
-    cached = CachedReader(reader)
-    try:
-        await _probe(cached, res)
-    except BudgetExceeded:
-        _give_up(res, "budget_exceeded", "The file index is larger than the read budget allows.")
-    except RangeUnavailable:
-        _give_up(res, "range_unavailable", "The server did not supply the bytes needed.")
-    except (Malformed, struct.error, IndexError, ValueError, OverflowError, MemoryError) as exc:
-        _give_up(res, "mp4_malformed", f"The MP4 structure is inconsistent ({type(exc).__name__}).")
-    res.media.bytes_read = reader.bytes_read
-    return res
-
-
-def _give_up(res: MediaResult, code: str, detail: str) -> None:
-    if res.media.complete is True:
-        res.media.complete = None  # a truncation already proven stays proven
-    res.add(code, detail)
+    return await probe_file(
+        "mp4",
+        reader,
+        _probe,
+        malformed=(Malformed, struct.error, IndexError, ValueError, OverflowError, MemoryError),
+        malformed_code="mp4_malformed",
+        malformed_detail="The MP4 structure is inconsistent",
+    )
 
 
 @dataclass(slots=True)
@@ -443,11 +434,6 @@ async def _walk_top(r: CachedReader, res: MediaResult) -> Layout:
     return Layout(boxes, False, total)
 
 
-def _nothing_plays(res: MediaResult, code: str, detail: str, strength: Strength) -> None:
-    res.media.complete, res.media.playable_seconds = False, 0.0
-    res.add(code, detail, Verdict.INCOMPLETE, strength)
-
-
 async def _probe(r: CachedReader, res: MediaResult) -> None:
     media = res.media
     # Only a short prefix may be known: header reads below then ask for what they need.
@@ -457,8 +443,7 @@ async def _probe(r: CachedReader, res: MediaResult) -> None:
     boxes, finished, total = layout.boxes, layout.finished, layout.total
     media.bytes_total = total
     if boxes and boxes[0].kind == b"" and boxes[0].offset == 0:
-        _nothing_plays(
-            res,
+        res.nothing_plays(
             "mp4_header_truncated",
             f"The file holds only {boxes[0].header} bytes: the upload stopped before anything "
             "was written, nothing plays.",
@@ -478,8 +463,7 @@ async def _probe(r: CachedReader, res: MediaResult) -> None:
             return
         media.playable_seconds = 0.0
         if layout.broken_at is not None:
-            _nothing_plays(
-                res,
+            res.nothing_plays(
                 "mp4_structure_broken",
                 f"The file's box structure breaks at byte {layout.broken_at}, before its movie "
                 "index (moov): no player can read it, nothing plays.",
@@ -494,7 +478,7 @@ async def _probe(r: CachedReader, res: MediaResult) -> None:
             )
         if cut:
             detail = "The upload stopped before its movie index (moov) was written: nothing plays."
-        _nothing_plays(res, "moov_missing", detail, Strength.STRONG)
+        res.nothing_plays("moov_missing", detail, Strength.STRONG)
         return
     moov = moovs[0]
     if moov.truncated or moov.size is None:
@@ -503,8 +487,7 @@ async def _probe(r: CachedReader, res: MediaResult) -> None:
     holds_media = any(b.kind in (b"mdat", b"moof") for b in boxes)
     if finished and not holds_media and layout.broken_at is None:
         # The index may announce hours, but no box holds a single sample (no mdat, no moof).
-        _nothing_plays(
-            res,
+        res.nothing_plays(
             "media_data_missing",
             "The file holds a movie index but no media data at all: nothing plays.",
             Strength.STRONG,
@@ -564,8 +547,7 @@ async def _cut_moov(r: CachedReader, res: MediaResult, moov: TopBox, layout: Lay
         movie, cut_kind, body = Movie(), b"?", None
     tracks = [t for t in movie.tracks if t.handler != b"trex" and (t.sample_count or t.offsets)]
     if body is None or movie.fragmented or cut_kind in (b"trak", b"mvhd") or not tracks:
-        _nothing_plays(
-            res,
+        res.nothing_plays(
             "moov_at_end_truncated",
             "The movie index (moov) is cut off at the end of the file: nothing plays.",
             Strength.STRONG,
@@ -843,8 +825,7 @@ async def _fragmented(r: CachedReader, res: MediaResult, movie: Movie, layout: L
     sidx_end, sidx_seconds = await _sidx(r, boxes)
     moofs = [b for b in boxes if b.kind == b"moof"]
     if not moofs:
-        _nothing_plays(
-            res,
+        res.nothing_plays(
             "fmp4_no_fragments",
             "The fragmented file holds no media fragment: nothing plays.",
             Strength.MEDIUM,
@@ -856,8 +837,7 @@ async def _fragmented(r: CachedReader, res: MediaResult, movie: Movie, layout: L
     spans = layout.spans()
     first = await _read_moof(r, moofs[0], movie)
     if first is None:
-        _nothing_plays(
-            res,
+        res.nothing_plays(
             "fragment_cut",
             "The upload stopped inside the first fragment: nothing plays.",
             Strength.STRONG,

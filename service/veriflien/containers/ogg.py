@@ -19,16 +19,15 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass, field
 
-from veriflien.result import MediaInfo, Strength, Verdict
+from veriflien.result import Strength, Verdict
 
 from .reader import (
     READ_TARGET,
-    BudgetExceeded,
     CachedReader,
     MediaResult,
     RangeReader,
-    RangeUnavailable,
     fmt_seconds,
+    probe_file,
 )
 
 CAPTURE = b"OggS"
@@ -180,23 +179,15 @@ def identify(body: bytes) -> Stream:
 
 async def probe_ogg(reader: RangeReader) -> MediaResult:
     """Tell a complete Ogg file from a partial upload within the byte budget."""
-    res = MediaResult(MediaInfo("ogg", None, bytes_total=reader.total))
-    try:
-        await _probe(CachedReader(reader), res)
-    except BudgetExceeded:
-        _give_up(res, "budget_exceeded", "The file is larger than the read budget allows.")
-    except RangeUnavailable:
-        _give_up(res, "range_unavailable", "The server did not supply the bytes needed.")
-    except (struct.error, IndexError, ValueError, OverflowError, ZeroDivisionError) as exc:
-        _give_up(res, "ogg_malformed", f"The Ogg structure is inconsistent ({type(exc).__name__}).")
-    res.media.bytes_read = reader.bytes_read
-    return res
-
-
-def _give_up(res: MediaResult, code: str, detail: str) -> None:
-    if res.media.complete is True:
-        res.media.complete = None
-    res.add(code, detail)
+    return await probe_file(
+        "ogg",
+        reader,
+        _probe,
+        malformed=(struct.error, IndexError, ValueError, OverflowError, ZeroDivisionError),
+        malformed_code="ogg_malformed",
+        malformed_detail="The Ogg structure is inconsistent",
+        budget_detail="The file is larger than the read budget allows.",
+    )
 
 
 async def _probe(r: CachedReader, res: MediaResult) -> None:
@@ -220,11 +211,9 @@ async def _probe(r: CachedReader, res: MediaResult) -> None:
             ogg.streams[page.serial] = identify(head[at + nseg : page.end])
     main = ogg.main
     if main is None:
-        media.complete, media.playable_seconds = False, 0.0
-        res.add(
+        res.nothing_plays(
             "ogg_header_truncated",
             "The upload stopped before the first stream header was whole: nothing plays.",
-            Verdict.INCOMPLETE,
             Strength.STRONG,
         )
         return

@@ -5,13 +5,15 @@ small range reads, never from a download. Every read goes through a `RangeReader
 bytes and refuses to go past a hard per-check budget (512 KiB, whatever the file size), so a
 hostile 1 GB file costs us no more than a harmless 1 MB one. The parsers never open sockets: the
 lead's network gate supplies a `RangeReader` (media files) and a `ChildFetcher` (playlist children).
+`probe_file` and `probe_manifest` are the one place where a parser's failure becomes a finding.
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Protocol, runtime_checkable
 
-from veriflien.result import Findings, MediaInfo
+from veriflien.result import Findings, MediaInfo, Strength, Verdict
 
 #: Hard cap on media bytes read for one check, whatever the file size.
 DEFAULT_BUDGET = 512 * 1024
@@ -130,6 +132,71 @@ class MediaResult(Findings):
         super().__init__(PROBE)
         self.media = media
 
+    def nothing_plays(self, code: str, detail: str, strength: Strength) -> None:
+        """The bytes prove that no second of media plays: an incomplete upload, said as `code`."""
+        self.media.complete, self.media.playable_seconds = False, 0.0
+        self.add(code, detail, Verdict.INCOMPLETE, strength)
+
 
 def fmt_seconds(value: float | None) -> str:
     return "unknown" if value is None else f"{value:.1f} s"
+
+
+def give_up(res: MediaResult, code: str, detail: str) -> None:
+    """Record why a parser stopped: a proven truncation stays, a "complete" no longer holds."""
+    if res.media.complete is True:
+        res.media.complete = None
+    res.add(code, detail)
+
+
+async def probe_file(
+    container: str,
+    reader: RangeReader,
+    walk: Callable[[CachedReader, MediaResult], Awaitable[None]],
+    *,
+    malformed: tuple[type[Exception], ...],
+    malformed_code: str,
+    malformed_detail: str,
+    budget_detail: str = "The file index is larger than the read budget allows.",
+) -> MediaResult:
+    """Run one file parser's `walk` within the byte budget; every way it can stop is a finding.
+
+    The parsers read untrusted sizes, so a hostile file must end in a clean result: the budget,
+    a server that will not serve a range, and the exceptions in `malformed` all become findings
+    (`malformed_detail` is completed with the exception's type name), never an exception.
+    """
+    res = MediaResult(MediaInfo(container, None, bytes_total=reader.total))
+    try:
+        await walk(CachedReader(reader), res)
+    except BudgetExceeded:
+        give_up(res, "budget_exceeded", budget_detail)
+    except RangeUnavailable:
+        give_up(res, "range_unavailable", "The server did not supply the bytes needed.")
+    except malformed as exc:
+        give_up(res, malformed_code, f"{malformed_detail} ({type(exc).__name__}).")
+    res.media.bytes_read = reader.bytes_read
+    return res
+
+
+async def probe_manifest(
+    container: str,
+    url: str,
+    body: bytes | str,
+    fetcher: ChildFetcher,
+    walk: Callable[[str, bytes | str, ChildFetcher, MediaResult], Awaitable[None]],
+    *,
+    malformed_code: str,
+    malformed_detail: str,
+) -> MediaResult:
+    """Run one manifest parser's `walk` over a body the gate already fetched from `url`.
+
+    Hostile manifests must end in a clean result: any exception becomes the `malformed_code`
+    finding (`malformed_detail` completed with the exception's type name), and a "complete"
+    reached before it no longer stands.
+    """
+    res = MediaResult(MediaInfo(container, None))
+    try:
+        await walk(url, body, fetcher, res)
+    except Exception as exc:  # hostile manifests must end in a clean result
+        give_up(res, malformed_code, f"{malformed_detail} ({type(exc).__name__}).")
+    return res

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import functools
 import hashlib
 import re
 import socket
@@ -349,31 +350,21 @@ class Gate:
             if hop_range is None and media_window and range_first is not None and method == "GET":
                 probing = range_first(current)
                 hop_range = (0, media_window - 1) if probing else None
-            response, next_url, via = await self._fetch_once(
+            fetch_hop = functools.partial(
+                self._fetch_once,
                 current,
                 scope,
                 method=method,
                 headers=headers,
                 body=body,
                 max_bytes=max_bytes,
-                byte_range=hop_range,
                 follow_refresh=follow_refresh and follow_redirects,
                 media_window=media_window,
-                raw_bytes=not probing,
             )
+            response, next_url, via = await fetch_hop(byte_range=hop_range, raw_bytes=not probing)
             if probing and response.status == 416:
                 # An empty resource cannot serve bytes 0-…: ask again the plain way.
-                response, next_url, via = await self._fetch_once(
-                    current,
-                    scope,
-                    method=method,
-                    headers=headers,
-                    body=body,
-                    max_bytes=max_bytes,
-                    byte_range=None,
-                    follow_refresh=follow_refresh and follow_redirects,
-                    media_window=media_window,
-                )
+                response, next_url, via = await fetch_hop(byte_range=None)
             elif probing and response.status == 206 and not is_media_file(response.content_type):
                 response = await self._complete(current, scope, response, max_bytes, headers)
             if record:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -557,18 +557,27 @@ def _key_path(reader: _Reader, field: str, value: str) -> tuple[str, ...]:
     return parts
 
 
-def _states(reader: _Reader, raw: Any) -> tuple[StateRule, ...]:
+def _tables(
+    reader: _Reader, raw: Any, name: str, keys: frozenset[str]
+) -> Iterator[tuple[str, Mapping[str, Any], _Reader]]:
+    """Each table of a `[[platform.<name>]]` list: its field path, its keys and values, and a
+    reader that refuses keys outside `keys`; nothing when the list is absent."""
     if raw is None:
-        return ()
+        return
     if not isinstance(raw, list):
-        raise reader.fail("states", "must be a list of [[platform.states]] tables")
-    rules: list[StateRule] = []
+        raise reader.fail(name, f"must be a list of [[platform.{name}]] tables")
     for index, item in enumerate(raw):
-        field = f"states[{index}]"
+        field = f"{name}[{index}]"
         if not isinstance(item, Mapping):
             raise reader.fail(field, "must be a table")
         sub = _Reader(reader.entry, item, field + ".")
-        sub.only(_STATE_KEYS)
+        sub.only(keys)
+        yield field, item, sub
+
+
+def _states(reader: _Reader, raw: Any) -> tuple[StateRule, ...]:
+    rules: list[StateRule] = []
+    for path, item, sub in _tables(reader, raw, "states", _STATE_KEYS):
         key = sub.text("object")
         assert key is not None
         if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.-]{0,63}", key):
@@ -601,7 +610,7 @@ def _states(reader: _Reader, raw: Any) -> tuple[StateRule, ...]:
         rules.append(
             StateRule(
                 object=key,
-                rule=_rule(reader, field, rule_raw),
+                rule=_rule(reader, path, rule_raw),
                 fields=MappingProxyType(fields),
                 texts=texts,
                 keys=keys,
@@ -628,17 +637,8 @@ def _consent(reader: _Reader, raw: Any) -> tuple[tuple[str, ...], str | None]:
 
 
 def _examples(reader: _Reader, raw: Any, platform_hosts: tuple[str, ...]) -> tuple[Example, ...]:
-    if raw is None:
-        return ()
-    if not isinstance(raw, list):
-        raise reader.fail("examples", "must be a list of [[platform.examples]] tables")
     examples: list[Example] = []
-    for index, item in enumerate(raw):
-        field = f"examples[{index}]"
-        if not isinstance(item, Mapping):
-            raise reader.fail(field, "must be a table")
-        sub = _Reader(reader.entry, item, field + ".")
-        sub.only(_EXAMPLE_KEYS)
+    for _field, _item, sub in _tables(reader, raw, "examples", _EXAMPLE_KEYS):
         url = _https_url(sub, "url", sub.text("url"))  # type: ignore[arg-type]
         parts = _split(url)
         if parts is None or not _host_in(parts[0], platform_hosts):

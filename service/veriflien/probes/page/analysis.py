@@ -29,7 +29,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from veriflien.probes.page import evidence, scripts, traps
 from veriflien.probes.page.decode import CONTROL_BYTES, CONTROL_CHARS, looks_binary
@@ -46,60 +46,44 @@ SHELL_TEXT_CHARS = 300
 _NOSCRIPT_JS = re.compile(r"javascript|\bjs\b", re.IGNORECASE)
 
 
+class PageOptions(TypedDict, total=False):
+    """How `analyse_page` and `analysis_steps` read a page; every key may be left out.
+
+    `max_bytes` (2,000,000): how much of the page is read.
+    `claimed_platform_allowed` (False): the lead sets it when the page is served by the real host
+    of the platform it names (then a login form naming that platform is just its login page).
+    `same_owner(host)` (None): True when `host` belongs to the same platform as the page (x.com
+    and twitter.com): a platform's own redirect scripts between its own hosts are never a trap.
+    `content_type` (None): the response's header, whose charset browsers honour (decode.py).
+    """
+
+    max_bytes: int
+    claimed_platform_allowed: bool
+    same_owner: Callable[[str], bool] | None
+    content_type: str | None
+
+
 def analyse_page(
     html: bytes | str,
     base_url: str,
     markers: Mapping[str, Sequence[str]] | None = None,
-    *,
-    max_bytes: int = 2_000_000,
-    claimed_platform_allowed: bool = False,
-    same_owner: Callable[[str], bool] | None = None,
-    content_type: str | None = None,
+    **options: Unpack[PageOptions],
 ) -> PageAnalysis:
-    """Analyse page bytes already fetched by the gate. Never raises.
-
-    `claimed_platform_allowed`: the lead sets it when the page is served by the real host of the
-    platform it names (then a login form naming that platform is just its login page).
-    `same_owner(host)`: True when `host` belongs to the same platform as the page (x.com and
-    twitter.com): a platform's own redirect scripts between its own hosts are never a trap.
-    `content_type`: the response's header, whose charset browsers honour (decode.py).
-    """
-    return run_steps(
-        analysis_steps(
-            html,
-            base_url,
-            markers,
-            max_bytes=max_bytes,
-            claimed_platform_allowed=claimed_platform_allowed,
-            same_owner=same_owner,
-            content_type=content_type,
-        )
-    )
+    """Analyse page bytes already fetched by the gate, in one go. Never raises."""
+    return run_steps(analysis_steps(html, base_url, markers, **options))
 
 
 def analysis_steps(
     html: bytes | str,
     base_url: str,
     markers: Mapping[str, Sequence[str]] | None = None,
-    *,
-    max_bytes: int = 2_000_000,
-    claimed_platform_allowed: bool = False,
-    same_owner: Callable[[str], bool] | None = None,
-    content_type: str | None = None,
+    **options: Unpack[PageOptions],
 ) -> Steps[PageAnalysis]:
     """The analysis as bounded steps; the generator's return value is the `PageAnalysis`."""
+    # Built outside the `try`: a misspelt option is our defect, not an unreadable page.
+    steps = _steps(html, base_url, markers, **options)
     try:
-        return (
-            yield from _steps(
-                html,
-                base_url,
-                markers,
-                max_bytes,
-                claimed_platform_allowed,
-                same_owner,
-                content_type,
-            )
-        )
+        return (yield from steps)
     except Exception:  # last resort: the probe must answer "unknown", never crash
         return PageAnalysis(findings=[_unreadable("The page could not be analysed.")])
 
@@ -129,8 +113,9 @@ def _steps(
     html: bytes | str,
     base_url: str,
     markers: Mapping[str, Sequence[str]] | None,
-    max_bytes: int,
-    claimed_platform_allowed: bool,
+    *,
+    max_bytes: int = 2_000_000,
+    claimed_platform_allowed: bool = False,
     same_owner: Callable[[str], bool] | None = None,
     content_type: str | None = None,
 ) -> Steps[PageAnalysis]:

@@ -225,18 +225,17 @@ def declared_video(out: Builder, scan: Scan, base_url: str) -> list[str]:
         elif (og_type or "").lower().find("flash") < 0:
             out.media_url(0, url)
 
-    for raw in meta("twitter:player:stream"):
-        url = resolve(raw, base_url)
-        if url:
-            video_codes.append("twitter_player")
-            out.media_url(1, url)
-            out.add("twitter_player", f"The page declares a Twitter player{host_phrase(url)}.")
-    for raw in meta("twitter:player"):
-        url = resolve(raw, base_url)
-        if url:
-            video_codes.append("twitter_player")
-            out.embed_url(2, url)
-            out.add("twitter_player", f"The page declares a Twitter player{host_phrase(url)}.")
+    # The stream is a media file; the player is a page to embed, tried after it.
+    for key, keep_url in (
+        ("twitter:player:stream", lambda u: out.media_url(1, u)),
+        ("twitter:player", lambda u: out.embed_url(2, u)),
+    ):
+        for raw in meta(key):
+            url = resolve(raw, base_url)
+            if url:
+                video_codes.append("twitter_player")
+                keep_url(url)
+                out.add("twitter_player", f"The page declares a Twitter player{host_phrase(url)}.")
 
     for video in scan.videos[:MAX_ELEMENTS]:
         video_codes.append("video_element")

@@ -115,33 +115,42 @@ def lower_same_length(text: str) -> str:
     return lowered
 
 
+def _anchor_starts(
+    pattern: re.Pattern[str], low: str, head: int, room: int
+) -> tuple[bool, list[int]]:
+    """Whether `pattern` occurs in the script at all, and where it starts within the first `head`
+    characters: the first `room` places at most (what is left of the page's anchor budget)."""
+    found = False
+    starts: list[int] = []
+    for match in pattern.finditer(low):
+        found = True
+        if match.start() >= head or len(starts) >= room:
+            break
+        starts.append(match.start())
+    return found, starts
+
+
+def _targets(call: re.Pattern[str], script: str, starts: list[int], head: int) -> list[str]:
+    """The address (group 2) of each `call` that begins at one of `starts`."""
+    return [match.group(2) for start in starts if (match := call.match(script, start, head))]
+
+
 def read_script(script: str, anchors: Anchors) -> Generator[None, None, ScriptFacts]:
     """One script's facts, with a checkpoint between the anchored scans (a script may be 2 MB)."""
     facts = ScriptFacts()
     low = lower_same_length(script)
     head = min(len(script), SCRIPT_HEAD_CHARS)
-    writes = False
-    for match in _NAV_AT.finditer(low):
-        writes = True
-        if match.start() >= head or anchors.navigation >= MAX_ANCHORS:
-            break
-        anchors.navigation += 1
-        navigate = JS_NAVIGATE.match(script, match.start(), head)
-        if navigate:
-            facts.navigations.append(navigate.group(2))
-        if JS_HIDDEN_NAVIGATE.match(script, match.start(), head):
-            facts.hidden_navigation = True
+    navigates, starts = _anchor_starts(_NAV_AT, low, head, MAX_ANCHORS - anchors.navigation)
+    anchors.navigation += len(starts)
+    facts.navigations += _targets(JS_NAVIGATE, script, starts, head)
+    if any(JS_HIDDEN_NAVIGATE.match(script, start, head) for start in starts):
+        facts.hidden_navigation = True
     yield
-    for match in _OPEN_AT.finditer(low):
-        writes = True
-        if match.start() >= head or anchors.opens >= MAX_ANCHORS:
-            break
-        anchors.opens += 1
-        popup = JS_OPEN.match(script, match.start(), head)
-        if popup:
-            facts.opens.append(popup.group(2))
+    opens, starts = _anchor_starts(_OPEN_AT, low, head, MAX_ANCHORS - anchors.opens)
+    anchors.opens += len(starts)
+    facts.opens += _targets(JS_OPEN, script, starts, head)
     # A file name in a script only lures if the script navigates or downloads.
-    delivers = writes or _DOWNLOAD.search(low) is not None
+    delivers = navigates or opens or _DOWNLOAD.search(low) is not None
     yield
     position = 0
     while anchors.tokens < MAX_ANCHORS:
