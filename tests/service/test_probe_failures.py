@@ -111,3 +111,28 @@ async def test_a_fact_about_the_link_is_a_finding_not_a_defect(
     ), result["findings"]
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert "veriflien_probe_defects_total{" not in await _metrics(client)
+
+
+async def test_a_bug_inside_the_page_analysis_is_counted_not_hidden_as_an_unreadable_page(
+    aiohttp_client, settings: Settings, monkeypatch, caplog
+) -> None:
+    # The analysis has a last resort (the page is "unreadable", the check goes on), which once
+    # hid a bug that made every page unreadable: the bug must also be logged and counted.
+    from veriflien.probes.page import analysis
+
+    def broken_scan(*_args: Any, **_kwargs: Any) -> Any:
+        raise KeyError("a bug of ours")
+        yield  # a generator, as scan is
+
+    monkeypatch.setattr(analysis, "scan", broken_scan)
+    caplog.set_level(logging.DEBUG)
+    client = await aiohttp_client(create_app(settings))
+    probes, result = await _events(client, OK)
+
+    page = [e for e in probes if e["probe"] == "page" and e["status"] != "started"]
+    assert [e["status"] for e in page] == ["error"]
+    codes = [f["code"] for f in result["findings"] if f["probe"] == "page"]
+    assert "page_unreadable" in codes and "probe_error" in codes
+    crashes = [r for r in caplog.records if r.getMessage() == "probe crashed"]
+    assert crashes and all(r.levelno == logging.ERROR for r in crashes)
+    assert 'veriflien_probe_defects_total{probe="page"} 1.0' in await _metrics(client)

@@ -84,8 +84,8 @@ def analysis_steps(
     steps = _steps(html, base_url, markers, **options)
     try:
         return (yield from steps)
-    except Exception:  # last resort: the probe must answer "unknown", never crash
-        return PageAnalysis(findings=[_unreadable("The page could not be analysed.")])
+    except Exception as exc:  # last resort: the probe must answer "unknown", never crash
+        return PageAnalysis(findings=[_unreadable("The page could not be analysed.")], defect=exc)
 
 
 def _unreadable(detail: str) -> Finding:

@@ -30,6 +30,9 @@ class PageAnalysis:
     metas: dict[str, list[str]] = field(
         default_factory=dict, repr=False
     )  # lowercased name -> contents
+    # A defect of ours that stopped the analysis (the page is then reported unreadable): the page
+    # probe raises it again once its findings are given, so it is logged and counted (issue 15).
+    defect: Exception | None = field(default=None, repr=False)
 
 
 def host_of(url: str) -> str | None:
