@@ -18,7 +18,8 @@ import logging
 import os
 import sys
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Callable, Coroutine, Sequence
+from typing import Any
 
 from veriflien import __version__
 from veriflien.settings import MAX_WORKERS, Settings, SettingsError, load
@@ -297,34 +298,55 @@ def _selftest(settings: Settings, platform_ids: list[str] | None, as_json: bool)
     return EXIT_OK if report.ok else EXIT_MISMATCH
 
 
-def _check(settings: Settings, args: argparse.Namespace) -> int:
+def _locale(settings: Settings, args: argparse.Namespace) -> tuple[str, str] | None:
+    """Quiet logs for a terminal command, and its (lang, country); None (said) when invalid."""
     from veriflien import logs
     from veriflien.api.checks import LANGS
-    from veriflien.check import CheckRequest
-    from veriflien.runtime import standalone_engine
 
     logs.configure("error" if settings.log_level == "info" else settings.log_level)
     lang = args.lang or settings.default_lang
     country = (args.country or settings.default_country).upper()
     if lang not in LANGS or len(country) != 2 or not country.isalpha():
         print("veriflien: --country must be a two-letter code", file=sys.stderr)
+        return None
+    return lang, country
+
+
+def _run_and_print(
+    settings: Settings,
+    args: argparse.Namespace,
+    run: Callable[[], Coroutine[Any, Any, dict]],
+    render: Callable[[dict], str],
+    what: str,
+) -> int:
+    """Run a terminal command's work, then print its document (signed JSON, or text)."""
+    try:
+        doc = asyncio.run(run())
+    except Exception as exc:
+        print(f"veriflien: the {what} could not run ({type(exc).__name__})", file=sys.stderr)
+        return EXIT_FAILED
+    if args.json:
+        print(json.dumps(_signed(settings, doc), ensure_ascii=False, indent=2))
+    else:
+        print(render(doc))
+    return EXIT_OK
+
+
+def _check(settings: Settings, args: argparse.Namespace) -> int:
+    from veriflien.check import CheckRequest
+    from veriflien.runtime import standalone_engine
+
+    locale = _locale(settings, args)
+    if locale is None:
         return EXIT_USAGE
+    lang, country = locale
     request = CheckRequest(url=args.url, lang=lang, country=country, minor=args.minor)
 
     async def run() -> dict:
         async with standalone_engine(settings) as engine:
             return (await engine.run(request)).to_json()
 
-    try:
-        doc = asyncio.run(run())
-    except Exception as exc:
-        print(f"veriflien: the check could not run ({type(exc).__name__})", file=sys.stderr)
-        return EXIT_FAILED
-    if args.json:
-        print(json.dumps(_signed(settings, doc), ensure_ascii=False, indent=2))
-    else:
-        print(render_text(doc, lang))
-    return EXIT_OK
+    return _run_and_print(settings, args, run, lambda doc: render_text(doc, lang), "check")
 
 
 def _signed(settings: Settings, doc: dict) -> dict:
@@ -485,18 +507,14 @@ def _read_message(path: str) -> str:
 
 
 def _message(settings: Settings, args: argparse.Namespace) -> int:
-    from veriflien import logs
-    from veriflien.api.checks import LANGS
     from veriflien.check import CheckRequest
     from veriflien.messages.report import analyse_message
     from veriflien.runtime import standalone_engine
 
-    logs.configure("error" if settings.log_level == "info" else settings.log_level)
-    lang = args.lang or settings.default_lang
-    country = (args.country or settings.default_country).upper()
-    if lang not in LANGS or len(country) != 2 or not country.isalpha():
-        print("veriflien: --country must be a two-letter code", file=sys.stderr)
+    locale = _locale(settings, args)
+    if locale is None:
         return EXIT_USAGE
+    lang, country = locale
     try:
         text = _read_message(args.file)
     except ValueError as exc:
@@ -515,16 +533,9 @@ def _message(settings: Settings, args: argparse.Namespace) -> int:
                 text, check_link, lang=lang, country=country, minor=args.minor
             )
 
-    try:
-        doc = asyncio.run(run())
-    except Exception as exc:
-        print(f"veriflien: the analysis could not run ({type(exc).__name__})", file=sys.stderr)
-        return EXIT_FAILED
-    if args.json:
-        print(json.dumps(_signed(settings, doc), ensure_ascii=False, indent=2))
-    else:
-        print(render_message_text(doc, lang))
-    return EXIT_OK
+    return _run_and_print(
+        settings, args, run, lambda doc: render_message_text(doc, lang), "analysis"
+    )
 
 
 def render_message_text(doc: dict, lang: str) -> str:

@@ -425,53 +425,72 @@ def render_sheet(
         (t["server_address"], text_or_none(result.get("server_address"))),
     ]
 
-    redirects = result.get("redirects") or []
-    if redirects:
-        body = "".join(
+    redirects_html = _table_or(
+        (t["hop"], t["address"], t["status"], t["via"]),
+        [
             f"<tr><td>{i}</td><td><code>{_e(r['url'])}</code></td><td>{_e(r['status'])}</td>"
             f"<td>{_e(r.get('via', 'http'))}</td></tr>"
-            for i, r in enumerate(redirects, start=1)
-        )
-        redirects_html = _table((t["hop"], t["address"], t["status"], t["via"]), body)
-    else:
-        redirects_html = f"<p>{_e(t['no_redirects'])}</p>"
+            for i, r in enumerate(result.get("redirects") or [], start=1)
+        ],
+        f"<p>{_e(t['no_redirects'])}</p>",
+    )
 
-    findings = result.get("findings") or []
-    if findings:
-        # The sheet's own language, from the finding catalogue (the document may be in another
-        # language, or older than the labels); the technical detail is printed as recorded.
-        codes = load_finding_codes()
-        body = "".join(
+    # The sheet's own language, from the finding catalogue (the document may be in another
+    # language, or older than the labels); the technical detail is printed as recorded.
+    codes = load_finding_codes()
+    findings_html = _table_or(
+        (t["probe"], t["code"], t["finding"], t["detail"]),
+        [
             f"<tr><td>{_e(f['probe'])}</td><td><code>{_e(f['code'])}</code></td>"
             f"<td>{_e(codes.words(f['code'], lang)[0])}</td><td>{_e(f['detail'])}</td></tr>"
-            for f in findings
-        )
-        findings_html = _table((t["probe"], t["code"], t["finding"], t["detail"]), body)
-    else:
-        findings_html = f"<p>{_e(t['no_findings'])}</p>"
-
-    documents = result.get("documents") or []
-    if documents:
-        body = "".join(
+            for f in result.get("findings") or []
+        ],
+        f"<p>{_e(t['no_findings'])}</p>",
+    )
+    documents_html = _table_or(
+        (t["address"], t["status"], t["content_type"], "SHA-256", t["server"]),
+        [
             f"<tr><td><code>{_e(d['url'])}</code></td><td>{_e(d['status'])}</td>"
             f"<td>{_e(d.get('content_type') or '')}</td>"
             f"<td>{text_or_none(d.get('sha256'))}</td>"
             f"<td>{text_or_none(d.get('server_address'))}</td></tr>"
-            for d in documents
-        )
-        documents_html = _table(
-            (t["address"], t["status"], t["content_type"], "SHA-256", t["server"]), body
-        )
-    else:
-        documents_html = f"<p>{_e(t['no_documents'])}</p>"
+            for d in result.get("documents") or []
+        ],
+        f"<p>{_e(t['no_documents'])}</p>",
+    )
 
+    return _document(
+        lang,
+        t,
+        [
+            f"<section>\n<h2>{_e(t['check'])}</h2>\n{_dl(rows)}</section>\n",
+            f"<section>\n<h2>{_e(t['addresses'])}</h2>\n{_dl(address_rows)}",
+            f"<h3>{_e(t['redirects'])}</h3>\n{redirects_html}</section>\n",
+            f"<section>\n<h2>{_e(t['findings'])}</h2>\n{findings_html}</section>\n",
+            f"<section>\n<h2>{_e(t['documents'])}</h2>\n{documents_html}</section>\n",
+            _checklist(t),
+            _signature_section(result, lang, verified, instance),
+        ],
+        t["footer"].format(version=result["version"]),
+    )
+
+
+def _checklist(labels: Mapping[str, str]) -> str:
+    """The section a counsellor fills in by hand: what to keep as evidence, with room to write."""
     items = ("item_threats", "item_profiles", "item_payment", "item_dates", "item_links")
-    checklist = "".join(
-        f'<li><span class="box" aria-hidden="true">\u2610</span>{_e(t[key])}'
+    boxes = "".join(
+        f'<li><span class="box" aria-hidden="true">\u2610</span>{_e(labels[key])}'
         '<span class="lines"></span></li>'
         for key in items
     )
+    return (
+        f"<section>\n<h2>{_e(labels['checklist'])}</h2>\n<p>{_e(labels['checklist_intro'])}</p>\n"
+        f'<ul class="checklist">{boxes}</ul>\n</section>\n'
+    )
 
+
+def _document(lang: str, t: Mapping[str, str], sections: list[str], footer: str) -> str:
+    """A whole sheet: self-contained HTML that loads nothing, around its sections."""
     return "".join(
         [
             "<!DOCTYPE html>\n",
@@ -483,15 +502,8 @@ def render_sheet(
             '<meta name="referrer" content="no-referrer">\n',
             f"<title>{_e(t['title'])}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n<main>\n",
             f'<h1>{_e(t["title"])}</h1>\n<p class="intro">{_e(t["intro"])}</p>\n',
-            f"<section>\n<h2>{_e(t['check'])}</h2>\n{_dl(rows)}</section>\n",
-            f"<section>\n<h2>{_e(t['addresses'])}</h2>\n{_dl(address_rows)}",
-            f"<h3>{_e(t['redirects'])}</h3>\n{redirects_html}</section>\n",
-            f"<section>\n<h2>{_e(t['findings'])}</h2>\n{findings_html}</section>\n",
-            f"<section>\n<h2>{_e(t['documents'])}</h2>\n{documents_html}</section>\n",
-            f"<section>\n<h2>{_e(t['checklist'])}</h2>\n<p>{_e(t['checklist_intro'])}</p>\n",
-            f'<ul class="checklist">{checklist}</ul>\n</section>\n',
-            _signature_section(result, lang, verified, instance),
-            f"<footer>{_e(t['footer'].format(version=result['version']))}</footer>\n",
+            *sections,
+            f"<footer>{_e(footer)}</footer>\n",
             "</main>\n</body>\n</html>\n",
         ]
     )
@@ -505,6 +517,11 @@ def _dl(rows: list[tuple[str, str]]) -> str:
 def _table(headers: tuple[str, ...], body: str) -> str:
     head = "".join(f"<th>{_e(h)}</th>" for h in headers)
     return f"<table>\n<thead><tr>{head}</tr></thead>\n<tbody>{body}</tbody>\n</table>\n"
+
+
+def _table_or(headers: tuple[str, ...], rows: list[str], empty: str, after: str = "") -> str:
+    """A table of `rows` (each a `<tr>`) followed by `after`, or `empty` when there is none."""
+    return _table(headers, "".join(rows)) + after if rows else empty
 
 
 # ------------------------------------------------------------------------ message analyses
@@ -724,64 +741,45 @@ def render_message_sheet(
         ),
         (t["version"], f"<code>{_e(analysis['version'])}</code>"),
     ]
-    evidence = analysis.get("evidence") or []
-    if evidence:
-        body = "".join(
+    evidence_html = _table_or(
+        (t["type"], t["value"], t["check"], t["detail"]),
+        [
             f"<tr><td>{_e(kinds.get(item['kind'], item['kind']))}</td>"
             f"<td><code>{_e(item['value'])}</code></td>"
             f"<td>{_e(_check_text(item, t))}</td>"
             f"<td>{_e(item.get('currency') or item.get('brand') or item.get('platform') or '')}"
             "</td></tr>"
-            for item in evidence
-        )
-        evidence_html = _table((t["type"], t["value"], t["check"], t["detail"]), body)
-    else:
-        evidence_html = f"<p>{_e(t['no_evidence'])}</p>"
-    links = analysis.get("links") or []
-    if links:
-        body = "".join(
+            for item in analysis.get("evidence") or []
+        ],
+        f"<p>{_e(t['no_evidence'])}</p>",
+    )
+    links_html = _table_or(
+        (t["link"], t["result"], t["checked_at"], t["final_url"], t["server"]),
+        [
             f"<tr><td><code>{_e(link['url'])}</code></td>"
             f"<td>{_e(texts.verdict(lang, link['verdict'])['headline'])} "
             f"(<code>{_e(link['verdict'])}</code>)</td>"
             f"<td><code>{_e(link['checked_at'])}</code></td>"
             f"<td>{_message_code(link.get('final_url'), t)}</td>"
             f"<td>{_message_code(link.get('server_address'), t)}</td></tr>"
-            for link in links
-        )
-        links_html = (
-            _table((t["link"], t["result"], t["checked_at"], t["final_url"], t["server"]), body)
-            + f"<p>{_e(t['links_note'])}</p>\n"
-        )
-    else:
-        links_html = f"<p>{_e(t['no_links'])}</p>\n"
-    check_labels = _LABELS[lang]
-    items = ("item_threats", "item_profiles", "item_payment", "item_dates", "item_links")
-    checklist = "".join(
-        f'<li><span class="box" aria-hidden="true">\u2610</span>{_e(check_labels[key])}'
-        '<span class="lines"></span></li>'
-        for key in items
+            for link in analysis.get("links") or []
+        ],
+        f"<p>{_e(t['no_links'])}</p>\n",
+        after=f"<p>{_e(t['links_note'])}</p>\n",
     )
-    return "".join(
+    check_labels = _LABELS[lang]
+    return _document(
+        lang,
+        t,
         [
-            "<!DOCTYPE html>\n",
-            f'<html lang="{lang}">\n<head>\n<meta charset="utf-8">\n',
-            '<meta name="viewport" content="width=device-width, initial-scale=1">\n',
-            '<meta http-equiv="Content-Security-Policy" '
-            "content=\"default-src 'none'; style-src 'unsafe-inline'\">\n",
-            '<meta name="referrer" content="no-referrer">\n',
-            f"<title>{_e(t['title'])}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n<main>\n",
-            f'<h1>{_e(t["title"])}</h1>\n<p class="intro">{_e(t["intro"])}</p>\n',
             f"<section>\n<h2>{_e(t['analysis'])}</h2>\n{_dl(rows)}",
             f"<h3>{_e(t['reasons'])}</h3>\n{reasons_html}</section>\n",
             f"<section>\n<h2>{_e(t['evidence'])}</h2>\n{evidence_html}</section>\n",
             f"<section>\n<h2>{_e(t['links'])}</h2>\n{links_html}</section>\n",
             _signature_section(analysis, lang, verified, instance),
-            f"<section>\n<h2>{_e(check_labels['checklist'])}</h2>\n",
-            f"<p>{_e(check_labels['checklist_intro'])}</p>\n",
-            f'<ul class="checklist">{checklist}</ul>\n</section>\n',
-            f"<footer>{_e(check_labels['footer'].format(version=analysis['version']))}</footer>\n",
-            "</main>\n</body>\n</html>\n",
-        ]
+            _checklist(check_labels),
+        ],
+        check_labels["footer"].format(version=analysis["version"]),
     )
 
 
