@@ -19,9 +19,9 @@
 // HTML and messages are byte-identical in both builds.
 //
 // The client library the extension shares with the counsellor console (event-stream parsing,
-// verdict words, icons and tones, findings, report links, finding links in a text) has one
-// source, service/veriflien/static/client/, which the service serves to the console as is; the
-// build copies it into each package as lib/client/.
+// verdict words, icons and tones, findings, report links, finding links in a text, building page
+// elements) has one source, service/veriflien/static/client/, which the service serves to the
+// console as is; the build copies it into each package as lib/client/.
 
 import { createHash } from "node:crypto";
 import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync, readdirSync, statSync } from "node:fs";
@@ -199,30 +199,26 @@ export function zipDirectory(dir) {
     const data = readFileSync(path);
     const packed = deflateRawSync(data, { level: 9 });
     const crc = crc32(data);
+    // The local header (from its byte 4) and the central directory entry (from its byte 6) hold
+    // the same fields in the same order: written once, copied into both.
+    const shared = Buffer.alloc(26);
+    shared.writeUInt16LE(20, 0); // version needed
+    shared.writeUInt16LE(0x0800, 2); // UTF-8 names
+    shared.writeUInt16LE(8, 4); // deflate
+    shared.writeUInt16LE(0, 6); // time 00:00
+    shared.writeUInt16LE(DOS_DATE, 8);
+    shared.writeUInt32LE(crc, 10);
+    shared.writeUInt32LE(packed.length, 14);
+    shared.writeUInt32LE(data.length, 18);
+    shared.writeUInt16LE(name.length, 22);
+    shared.writeUInt16LE(0, 24); // no extra field
     const local = Buffer.alloc(30);
     local.writeUInt32LE(0x04034b50, 0);
-    local.writeUInt16LE(20, 4); // version needed
-    local.writeUInt16LE(0x0800, 6); // UTF-8 names
-    local.writeUInt16LE(8, 8); // deflate
-    local.writeUInt16LE(0, 10);
-    local.writeUInt16LE(DOS_DATE, 12);
-    local.writeUInt32LE(crc, 14);
-    local.writeUInt32LE(packed.length, 18);
-    local.writeUInt32LE(data.length, 22);
-    local.writeUInt16LE(name.length, 26);
-    local.writeUInt16LE(0, 28);
+    shared.copy(local, 4);
     const central = Buffer.alloc(46);
     central.writeUInt32LE(0x02014b50, 0);
     central.writeUInt16LE(20, 4); // version made by
-    central.writeUInt16LE(20, 6);
-    central.writeUInt16LE(0x0800, 8);
-    central.writeUInt16LE(8, 10);
-    central.writeUInt16LE(0, 12);
-    central.writeUInt16LE(DOS_DATE, 14);
-    central.writeUInt32LE(crc, 16);
-    central.writeUInt32LE(packed.length, 20);
-    central.writeUInt32LE(data.length, 24);
-    central.writeUInt16LE(name.length, 28);
+    shared.copy(central, 6);
     central.writeUInt32LE(offset, 42);
     locals.push(local, name, packed);
     centrals.push(central, name);

@@ -17,19 +17,25 @@ function updateOffer() {
 }
 input.addEventListener("input", updateOffer);
 
+/** Hands the pasted text to the background, which opens the result page; the popup then
+ * closes. Neither the link nor the message is kept here. */
+async function handOver(request) {
+  status.textContent = t("popupOpening");
+  const answer = await ext.runtime.sendMessage(request);
+  if (answer?.ok) {
+    input.value = "";
+    window.close();
+  } else {
+    status.textContent = t("errorNetwork");
+  }
+}
+
 analyse.addEventListener("click", async () => {
   if (input.value.length > MAX_MESSAGE_CHARS) {
     status.textContent = t("popupMessageTooLong");
     return;
   }
-  status.textContent = t("popupOpening");
-  const answer = await ext.runtime.sendMessage({ type: "analyse-message", text: input.value });
-  if (answer?.ok) {
-    input.value = ""; // the message is not kept here
-    window.close();
-  } else {
-    status.textContent = t("errorNetwork");
-  }
+  await handOver({ type: "analyse-message", text: input.value });
 });
 
 loadSettings().then(async (settings) => {
@@ -45,12 +51,5 @@ form.addEventListener("submit", async (event) => {
     input.focus();
     return;
   }
-  status.textContent = t("popupOpening");
-  const answer = await ext.runtime.sendMessage({ type: "check-text", text: input.value });
-  if (answer?.ok) {
-    input.value = ""; // the link is not kept here
-    window.close();
-  } else {
-    status.textContent = t("errorNetwork");
-  }
+  await handOver({ type: "check-text", text: input.value });
 });

@@ -5,7 +5,8 @@
 // as text: it is never a hyperlink, never loaded, previewed or embedded here.
 import { ext } from "./lib/api.js";
 import { analyseMessage, fetchSheet, InstanceError, runCheck, sheetBlobUrl } from "./lib/checks.js";
-import { currentLang, localize, t, useLanguage, verdictText } from "./lib/i18n.js";
+import { currentLang, formatDate, localize, t, useLanguage, verdictText } from "./lib/i18n.js";
+import { el } from "./lib/client/dom.js";
 import { findingsList } from "./lib/client/findings.js";
 import { reportGroups, reportHref, telHref } from "./lib/client/reports.js";
 import { probeStep } from "./lib/client/stream.js";
@@ -26,18 +27,6 @@ import {
 
 // Message kinds have a tone too, in the verdicts' vocabulary (see lib/client/verdicts.js).
 const MESSAGE_TONES = { mass_scam: "calm", targeted_blackmail: "alert", unknown: "neutral" };
-
-function el(tag, attributes = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(attributes)) {
-    if (value === undefined || value === null || value === false) continue;
-    if (name === "class") node.className = value;
-    else if (name === "text") node.textContent = value;
-    else node.setAttribute(name, value === true ? "" : value);
-  }
-  for (const child of children) if (child) node.append(child);
-  return node;
-}
 
 function linkButton(href, label, className) {
   return el("a", {
@@ -171,13 +160,6 @@ function renderAgain(card, settings, link) {
   });
   button.addEventListener("click", () => checkOne(card, settings, link, { fresh: true }));
   return el("div", { class: "again" }, button, el("p", { class: "small", id: hintId, text: t("checkAgainHint") }));
-}
-
-function formatDate(ms) {
-  return new Date(ms).toLocaleString(document.documentElement.lang || undefined, {
-    dateStyle: "long",
-    timeStyle: "short",
-  });
 }
 
 /**

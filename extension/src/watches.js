@@ -1,30 +1,12 @@
 // The watched links page: every link this browser watches, its latest answer, until when, and a
 // button to stop. The links are shown as text only, never as something that can be clicked.
-import { localize, t, useLanguage, verdictText } from "./lib/i18n.js";
+import { el } from "./lib/client/dom.js";
+import { formatDate, localize, t, useLanguage, verdictText } from "./lib/i18n.js";
 import { answerLang, instanceLabel, loadSettings } from "./lib/settings.js";
 import { listWatches, stopWatch } from "./lib/watch.js";
 
 const list = document.getElementById("watches");
 const status = document.getElementById("watches-status");
-
-function el(tag, attributes = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(attributes)) {
-    if (value === undefined || value === null || value === false) continue;
-    if (name === "class") node.className = value;
-    else if (name === "text") node.textContent = value;
-    else node.setAttribute(name, value === true ? "" : value);
-  }
-  for (const child of children) if (child) node.append(child);
-  return node;
-}
-
-function formatDate(ms) {
-  return new Date(ms).toLocaleString(document.documentElement.lang || undefined, {
-    dateStyle: "long",
-    timeStyle: "short",
-  });
-}
 
 function lastCheckText(watch) {
   const check = watch.lastCheck;

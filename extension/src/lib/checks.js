@@ -28,6 +28,22 @@ function headers(settings, extra) {
   return all;
 }
 
+/** What every check and analysis sends: `fields`, then the answers' language, country and age. */
+function askBody(settings, fields) {
+  return {
+    ...fields,
+    lang: answerLang(settings),
+    country: settings.country,
+    minor: Boolean(settings.minor),
+  };
+}
+
+/** The caller's signal, if any, joined to the time a check or an analysis may take at most. */
+function withTimeout(signal) {
+  const timeout = AbortSignal.timeout(CHECK_TIMEOUT_MS);
+  return signal ? AbortSignal.any([signal, timeout]) : timeout;
+}
+
 async function post(settings, path, body, accept, signal) {
   const granted = await ext.permissions.contains({ origins: [instancePattern(settings.instance)] });
   if (!granted) throw new InstanceError("permission");
@@ -69,14 +85,8 @@ async function post(settings, path, body, accept, signal) {
  * sent only when asked, so instances that predate it still accept ordinary checks.
  */
 export async function runCheck(settings, url, { onProgress = () => {}, signal, fresh = false } = {}) {
-  const timeout = AbortSignal.timeout(CHECK_TIMEOUT_MS);
-  const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
-  const body = {
-    url,
-    lang: answerLang(settings),
-    country: settings.country,
-    minor: Boolean(settings.minor),
-  };
+  const combined = withTimeout(signal);
+  const body = askBody(settings, { url });
   if (fresh) body.fresh = true;
   const response = await post(settings, "/api/v1/checks", body, "text/event-stream", combined);
   const type = response.headers.get("Content-Type") || "";
@@ -104,14 +114,8 @@ export async function runCheck(settings, url, { onProgress = () => {}, signal, f
  * document, advice). The text goes to the instance only, which neither keeps nor logs it.
  */
 export async function analyseMessage(settings, text, { signal } = {}) {
-  const timeout = AbortSignal.timeout(CHECK_TIMEOUT_MS);
-  const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
-  const body = {
-    text,
-    lang: answerLang(settings),
-    country: settings.country,
-    minor: Boolean(settings.minor),
-  };
+  const combined = withTimeout(signal);
+  const body = askBody(settings, { text });
   const response = await post(settings, "/api/v1/messages", body, "application/json", combined);
   try {
     return await response.json();

@@ -49,6 +49,15 @@ export function verdictText(verdict) {
   return verdictWord(currentLang(), verdict);
 }
 
+/** A moment (milliseconds since the epoch) as a date and time in the page's language, as the
+ * result and watched links pages show when a watched link was checked or changed. */
+export function formatDate(ms) {
+  return new Date(ms).toLocaleString(document.documentElement.lang || undefined, {
+    dateStyle: "long",
+    timeStyle: "short",
+  });
+}
+
 const ATTRIBUTES = {
   "data-i18n-placeholder": "placeholder",
   "data-i18n-title": "title",

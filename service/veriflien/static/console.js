@@ -8,9 +8,11 @@
 // - Progress is read from the POST /api/v1/checks event stream with fetch() and a ReadableStream
 //   (EventSource cannot POST). Only this origin is ever contacted (CSP connect-src 'self').
 // - What it shares with the browser extension (stream parsing, verdict words, icons and tones,
-//   findings, report links, links in a text) is the client library in /static/client/, one
-//   source for both; this file is the console's own page logic.
+//   findings, report links, links in a text, building elements) is the client library in
+//   /static/client/, one source for both; this file is the console's own page logic, and the
+//   message mode (message.js) takes its sheet, JSON and error helpers from here.
 
+import { el } from "/static/client/dom.js";
 import { findingsList } from "/static/client/findings.js";
 import { extractLinks } from "/static/client/links.js";
 import { reportGroups, reportHref, telHref } from "/static/client/reports.js";
@@ -89,20 +91,6 @@ function clearHistory() {
 
 // --- small DOM helpers ---------------------------------------------------------------------
 
-function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(attrs)) {
-    if (value === null || value === undefined || value === false) continue;
-    if (name === "class") node.className = value;
-    else node.setAttribute(name, value === true ? "" : value);
-  }
-  for (const child of children.flat()) {
-    if (child === null || child === undefined || child === "") continue;
-    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
-  }
-  return node;
-}
-
 function formatSeconds(lang, value) {
   const total = Math.max(0, Math.round(value));
   if (total < 60) return t(lang, "time.seconds", { s: total });
@@ -130,7 +118,8 @@ function probeLabel(lang, name) {
 
 // --- the event stream ------------------------------------------------------------------------
 
-async function errorMessage(response) {
+/** The service's own words for a refused request (its JSON error), else the HTTP status. */
+export async function errorMessage(response) {
   try {
     const doc = await response.json();
     if (doc && doc.error && doc.error.message) return doc.error.message;
@@ -492,19 +481,28 @@ function reportSection(card) {
   return section;
 }
 
-function actionsSection(card) {
-  const lang = prefs.lang;
+/** The evidence sheet and JSON buttons under an answer (a verdict card or a message analysis):
+ * `onSheet` and `onJson` are what their clicks do, `error` why the last sheet could not be shown. */
+export function actionsBox(lang, { onSheet, onJson, error }) {
   const sheet = el("button", { type: "button", class: "primary sheet" }, t(lang, "card.sheet"));
-  sheet.addEventListener("click", () => openSheet(card));
+  sheet.addEventListener("click", onSheet);
   const json = el("button", { type: "button", class: "secondary json" }, t(lang, "card.json"));
-  json.addEventListener("click", () => downloadJson(card));
+  json.addEventListener("click", onJson);
   return el(
     "section",
     { class: "actions" },
     el("h4", {}, t(lang, "card.actions")),
     el("div", { class: "action-buttons" }, sheet, json),
-    card.sheetError ? el("p", { class: "error", role: "alert" }, card.sheetError) : null,
+    error ? el("p", { class: "error", role: "alert" }, error) : null,
   );
+}
+
+function actionsSection(card) {
+  return actionsBox(prefs.lang, {
+    onSheet: () => openSheet(card),
+    onJson: () => downloadJson(card),
+    error: card.sheetError,
+  });
 }
 
 // --- watching a link while the console is open ----------------------------------------------------
@@ -707,8 +705,9 @@ async function showNotification(title, options) {
 
 // --- evidence sheet and JSON ---------------------------------------------------------------------
 
-function fileStamp(result) {
-  return String(result.checked_at || "").replace(/[^0-9TZ]/g, "").slice(0, 16) || "result";
+/** The date and time of an answer for a file name (digits, T and Z only), else `fallback`. */
+export function fileStamp(iso, fallback) {
+  return String(iso || "").replace(/[^0-9TZ]/g, "").slice(0, 16) || fallback;
 }
 
 /** The sheet's own CSS, applied as a constructed stylesheet once the sheet has loaded.
@@ -757,16 +756,19 @@ export function showSheet(win, html) {
   setTimeout(style, 50);
 }
 
-async function openSheet(card) {
-  // Opened inside the click so pop-up blockers allow it; filled once the sheet arrives. The sheet
-  // is the service's own page (no script, no external resource), shown from a blob: address.
+/**
+ * The evidence sheet of `doc` (a check result or a message analysis) in a new window, in `lang`.
+ * Call it inside the click: the window is opened at once, so pop-up blockers allow it, and filled
+ * once the sheet arrives. The sheet is the service's own page (no script, no external resource),
+ * shown from a blob: address. Resolves with null, or with why the sheet could not be shown.
+ */
+export async function openEvidenceSheet(doc, lang) {
   const win = window.open("", "_blank");
-  card.sheetError = null;
   try {
-    const response = await fetch(`/api/v1/sheet?lang=${encodeURIComponent(prefs.lang)}`, {
+    const response = await fetch(`/api/v1/sheet?lang=${encodeURIComponent(lang)}`, {
       method: "POST",
       headers: { "Content-Type": "application/json" },
-      body: JSON.stringify(card.result),
+      body: JSON.stringify(doc),
       cache: "no-store",
       credentials: "omit",
     });
@@ -774,25 +776,35 @@ async function openSheet(card) {
     const html = await response.text();
     if (!win) throw new Error("pop-up");
     showSheet(win, html);
+    return null;
   } catch (error) {
     if (win) win.close();
-    card.sheetError = t(prefs.lang, "card.sheet_error", { message: error.message });
-    renderCard(card);
+    return error.message;
   }
 }
 
-function downloadJson(card) {
-  const blob = new Blob([JSON.stringify(card.result, null, 2)], { type: "application/json" });
+async function openSheet(card) {
+  card.sheetError = null;
+  const problem = await openEvidenceSheet(card.result, prefs.lang);
+  if (problem === null) return;
+  card.sheetError = t(prefs.lang, "card.sheet_error", { message: problem });
+  renderCard(card);
+}
+
+/** `doc` downloaded as an indented JSON file called `name`; nothing is sent anywhere. */
+export function saveJson(doc, name) {
+  const blob = new Blob([JSON.stringify(doc, null, 2)], { type: "application/json" });
   const url = URL.createObjectURL(blob);
-  const link = el("a", {
-    href: url,
-    download: `veriflien-${fileStamp(card.result)}-${card.result.verdict}.json`,
-    hidden: true,
-  });
+  const link = el("a", { href: url, download: name, hidden: true });
   document.body.append(link);
   link.click();
   link.remove();
   setTimeout(() => URL.revokeObjectURL(url), 60_000);
+}
+
+function downloadJson(card) {
+  const result = card.result;
+  saveJson(result, `veriflien-${fileStamp(result.checked_at, "result")}-${result.verdict}.json`);
 }
 
 /** Results of checks made elsewhere on this page (the message mode checks a message's links):

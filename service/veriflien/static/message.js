@@ -9,9 +9,17 @@
 // page through textContent, links are shown as text, the message is kept nowhere (it stays in the
 // text box until the page is closed, and is never written to storage).
 
+import { el } from "/static/client/dom.js";
 import { verdictWord } from "/static/client/words.js";
 import { applyI18n, t } from "/static/i18n.js";
-import { showResults, showSheet } from "/static/console.js";
+import {
+  actionsBox,
+  errorMessage,
+  fileStamp,
+  openEvidenceSheet,
+  saveJson,
+  showResults,
+} from "/static/console.js";
 
 const MAX_CHARS = 20000;
 const OTHER_COUNTRY = "ZZ";
@@ -21,20 +29,6 @@ const CHECKED = ["bitcoin", "ethereum", "litecoin", "dogecoin", "tron", "monero"
 const $ = (id) => document.getElementById(id);
 let current = null; // {analysis} or {error}
 let sheetError = null;
-
-function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(attrs)) {
-    if (value === null || value === undefined || value === false) continue;
-    if (name === "class") node.className = value;
-    else node.setAttribute(name, value === true ? "" : value);
-  }
-  for (const child of children.flat()) {
-    if (child === null || child === undefined || child === "") continue;
-    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
-  }
-  return node;
-}
 
 function lang() {
   return $("lang").value === "en" ? "en" : "fr";
@@ -47,16 +41,6 @@ function safeWebUrl(value) {
   } catch {
     return null;
   }
-}
-
-async function errorMessage(response) {
-  try {
-    const doc = await response.json();
-    if (doc && doc.error && doc.error.message) return doc.error.message;
-  } catch {
-    // not JSON: the status line says enough
-  }
-  return `HTTP ${response.status}`;
 }
 
 // --- the mode switch ------------------------------------------------------------------------
@@ -266,17 +250,11 @@ function reportSection(l, analysis) {
 }
 
 function actionsSection(l, analysis) {
-  const sheet = el("button", { type: "button", class: "primary sheet" }, t(l, "card.sheet"));
-  sheet.addEventListener("click", () => openSheet(analysis));
-  const json = el("button", { type: "button", class: "secondary json" }, t(l, "card.json"));
-  json.addEventListener("click", () => downloadJson(analysis));
-  return el(
-    "section",
-    { class: "actions" },
-    el("h4", {}, t(l, "card.actions")),
-    el("div", { class: "action-buttons" }, sheet, json),
-    sheetError ? el("p", { class: "error", role: "alert" }, sheetError) : null,
-  );
+  return actionsBox(l, {
+    onSheet: () => openSheet(analysis),
+    onJson: () => downloadJson(analysis),
+    error: sheetError,
+  });
 }
 
 function render() {
@@ -345,40 +323,16 @@ function render() {
 // --- sheet and JSON ----------------------------------------------------------------------------
 
 async function openSheet(analysis) {
-  const win = window.open("", "_blank");
   sheetError = null;
-  try {
-    const response = await fetch(`/api/v1/sheet?lang=${encodeURIComponent(lang())}`, {
-      method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify(analysis),
-      cache: "no-store",
-      credentials: "omit",
-    });
-    if (!response.ok) throw new Error(await errorMessage(response));
-    const html = await response.text();
-    if (!win) throw new Error("pop-up");
-    showSheet(win, html);
-  } catch (error) {
-    if (win) win.close();
-    sheetError = t(lang(), "card.sheet_error", { message: error.message });
-    render();
-  }
+  const problem = await openEvidenceSheet(analysis, lang());
+  if (problem === null) return;
+  sheetError = t(lang(), "card.sheet_error", { message: problem });
+  render();
 }
 
 function downloadJson(analysis) {
-  const blob = new Blob([JSON.stringify(analysis, null, 2)], { type: "application/json" });
-  const url = URL.createObjectURL(blob);
-  const stamp = String(analysis.analysed_at || "").replace(/[^0-9TZ]/g, "").slice(0, 16);
-  const link = el("a", {
-    href: url,
-    download: `veriflien-message-${stamp || "analysis"}-${analysis.classification.kind}.json`,
-    hidden: true,
-  });
-  document.body.append(link);
-  link.click();
-  link.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+  const stamp = fileStamp(analysis.analysed_at, "analysis");
+  saveJson(analysis, `veriflien-message-${stamp}-${analysis.classification.kind}.json`);
 }
 
 // --- wiring ------------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ const APP_FILES = [
   "/static/i18n.js",
   "/static/i18n-message.js",
   "/static/message.js",
+  "/static/client/dom.js",
   "/static/client/findings.js",
   "/static/client/links.js",
   "/static/client/reports.js",
