@@ -278,18 +278,22 @@ class Firefox:
         return f"moz-extension://{UUID}/{page}"
 
     def open(self, page: str) -> str:
-        """Open an extension page in a new tab, from the chrome context; switch to it."""
-        before = set(self.marionette.window_handles)
-        with self.marionette.using_context(self.marionette.CONTEXT_CHROME):
-            self.marionette.execute_script(
-                "gBrowser.selectedTab = gBrowser.addTab(arguments[0], "
-                "{triggeringPrincipal: Services.scriptSecurityManager.getSystemPrincipal()});",
-                script_args=[self.url(page)],
-            )
-        handle = self.wait(lambda: (set(self.marionette.window_handles) - before) or None)
-        self.marionette.switch_to_window(handle.pop())
+        """Open an extension page in a new tab, from the chrome context; switch to it.
+
+        Chosen by its address: the add-on's own welcome tab (runtime.onInstalled) may open at
+        the same moment, and picking "the new tab" would then sometimes pick that one."""
+
+        def add_tab() -> None:
+            with self.marionette.using_context(self.marionette.CONTEXT_CHROME):
+                self.marionette.execute_script(
+                    "gBrowser.selectedTab = gBrowser.addTab(arguments[0], "
+                    "{triggeringPrincipal: Services.scriptSecurityManager.getSystemPrincipal()});",
+                    script_args=[self.url(page)],
+                )
+
+        handle = self.new_tab(add_tab, self.url(page))
         self.wait_js("return document.readyState === 'complete' && document.title !== ''")
-        return self.marionette.current_window_handle
+        return handle
 
     def js(self, script: str, *args: Any) -> Any:
         """Run a script in the current tab; `page` is the page's own window (its `browser`
