@@ -55,6 +55,7 @@ from fakes.scenarios_watch import (
     set_visibility,
     watch_link,
 )
+from tools import missing_reason
 
 pytestmark = pytest.mark.e2e
 
@@ -95,7 +96,7 @@ def recorder(live_service: str) -> InstanceRecorder:
 @pytest.fixture(scope="module")
 def watch_build(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     if NODE is None:
-        pytest.skip("node is not installed (the extension is built by extension/build.mjs)")
+        pytest.skip(missing_reason("node"))
     out = tmp_path_factory.mktemp("watch-build")
     env = {
         **os.environ,
@@ -169,7 +170,7 @@ def chromium_watching(
     playwright_instance: Any, watch_build: dict[str, Path], live_service: str, tmp_path: Path
 ) -> Iterator[Browser]:
     if not Path(CHROMIUM).exists():
-        pytest.skip("Debian chromium is not installed")
+        pytest.skip(missing_reason("chromium"))
     unpacked = tmp_path / "extension"  # one folder for both starts: the same extension id
     shutil.copytree(watch_build["chromium"], unpacked)
     manifest_file = unpacked / "manifest.json"
