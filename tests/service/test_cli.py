@@ -8,7 +8,6 @@ service/, so the tests work with or without the package installed in the interpr
 from __future__ import annotations
 
 import json
-import os
 import socket
 import subprocess
 import sys
@@ -22,20 +21,7 @@ import pytest
 
 from openapi_check import schema_of
 
-SERVICE_DIR = Path(__file__).resolve().parents[2] / "service"
 TIMEOUT = 60
-
-
-@pytest.fixture
-def cli_env(fake_platform) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("VERIFLIEN_")}
-    env.update(fake_platform.env())
-    env["PYTHONPATH"] = os.pathsep.join(
-        p for p in (str(SERVICE_DIR), os.environ.get("PYTHONPATH", "")) if p
-    )
-    env["PYTHONIOENCODING"] = "utf-8"
-    env["VERIFLIEN_CHECK_DEADLINE"] = "8"
-    return env
 
 
 def veriflien(

@@ -7,7 +7,6 @@ unreadable file, an empty text or one over 20,000 characters); 3 it could not ru
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -16,20 +15,6 @@ import pytest
 
 from messages_corpus import BTC_LOOKALIKE, CORPUS, LINK_PRIVATE
 from openapi_check import schema_of
-
-SERVICE_DIR = Path(__file__).resolve().parents[2] / "service"
-
-
-@pytest.fixture
-def cli_env(fake_platform) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("VERIFLIEN_")}
-    env.update(fake_platform.env())
-    env["PYTHONPATH"] = os.pathsep.join(
-        p for p in (str(SERVICE_DIR), os.environ.get("PYTHONPATH", "")) if p
-    )
-    env["PYTHONIOENCODING"] = "utf-8"
-    env["VERIFLIEN_CHECK_DEADLINE"] = "8"
-    return env
 
 
 def message(

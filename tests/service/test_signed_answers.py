@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import ssl
 import subprocess
 import sys
@@ -31,7 +30,6 @@ from veriflien.app import create_app
 from veriflien.attestation import KeyRing, key_id_of, verify
 from veriflien.settings import Settings
 
-SERVICE_DIR = Path(__file__).resolve().parents[2] / "service"
 INSTANCE_KEY = "5a" * 32
 KEYS = "/.well-known/veriflien-keys.json"
 VERIFY = "/api/v1/verify"
@@ -254,18 +252,6 @@ async def test_the_sheet_refuses_a_changed_result_and_says_when_one_is_unsigned(
 
 
 # --- the command line ---------------------------------------------------------------------------
-
-
-@pytest.fixture
-def cli_env(fake_platform) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("VERIFLIEN_")}
-    env.update(fake_platform.env())
-    env["PYTHONPATH"] = os.pathsep.join(
-        p for p in (str(SERVICE_DIR), os.environ.get("PYTHONPATH", "")) if p
-    )
-    env["PYTHONIOENCODING"] = "utf-8"
-    env["VERIFLIEN_CHECK_DEADLINE"] = "8"
-    return env
 
 
 def veriflien(env: dict[str, str], *args: str, stdin: str | None = None, **extra: str) -> Any:
