@@ -14,14 +14,13 @@ from __future__ import annotations
 
 import asyncio
 import gzip
-import ssl
-import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import trustme
 from aiohttp import web
+
+from fakes.sites import LoopbackSites
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -86,17 +85,11 @@ class FakePlatform:
     delay: float = 0.0  # added to every response (the benchmark uses 0.04)
     requests: list[tuple[str, str]] = field(default_factory=list)  # (host, path_qs)
     context: dict[str, object] = field(default_factory=dict)  # scenario parameters (canary port)
-    _loop: asyncio.AbstractEventLoop | None = None
-    _runner: web.AppRunner | None = None
-    _thread: threading.Thread | None = None
+    _sites: LoopbackSites | None = None
 
     @property
     def pins(self) -> list[str]:
-        pins = []
-        for host in HOSTS:
-            pins.append(f"{host}:443:{FAKE_ADDRESS}:{self.https_port}")
-            pins.append(f"{host}:80:{FAKE_ADDRESS}:{self.http_port}")
-        return pins
+        return self._sites.pins(HOSTS) if self._sites is not None else []
 
     def settings_overrides(self) -> dict[str, object]:
         return {
@@ -119,47 +112,18 @@ class FakePlatform:
         }
 
     def start(self, workdir: Path) -> FakePlatform:
-        ca = trustme.CA()
-        cert = ca.issue_cert(*HOSTS)
-        self.ca_file = workdir / "fake-ca.pem"
-        ca.cert_pem.write_to_path(str(self.ca_file))
-        server_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-        cert.configure_cert(server_ctx)
-        ready = threading.Event()
-
-        def serve() -> None:
-            self._loop = asyncio.new_event_loop()
-            asyncio.set_event_loop(self._loop)
-            self._loop.run_until_complete(self._start(server_ctx))
-            ready.set()
-            self._loop.run_forever()
-
-        self._thread = threading.Thread(target=serve, name="fake-platform", daemon=True)
-        self._thread.start()
-        if not ready.wait(10):
-            raise RuntimeError("the fake platform did not start")
-        return self
-
-    async def _start(self, server_ctx: ssl.SSLContext) -> None:
         app = web.Application()
         app.router.add_route("*", "/{tail:.*}", self._dispatch)
-        self._runner = web.AppRunner(app, access_log=None, handler_cancellation=True)
-        await self._runner.setup()
-        https = web.TCPSite(self._runner, FAKE_ADDRESS, 0, ssl_context=server_ctx)
-        http = web.TCPSite(self._runner, FAKE_ADDRESS, 0)
-        await https.start()
-        await http.start()
-        self.https_port = https._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        self.http_port = http._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self._sites = LoopbackSites(FAKE_ADDRESS, "fake-platform").start(
+            app, HOSTS, workdir / "fake-ca.pem", handler_cancellation=True
+        )
+        self.ca_file = self._sites.ca_file
+        self.https_port, self.http_port = self._sites.https_port, self._sites.http_port
+        return self
 
     def stop(self) -> None:
-        if self._loop is None or self._runner is None:
-            return
-        asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(10)
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        if self._thread is not None:
-            self._thread.join(10)
-        self._loop.close()
+        if self._sites is not None:
+            self._sites.stop()
 
     async def _dispatch(self, request: web.Request) -> web.StreamResponse:
         host = (request.host or "").split(":", 1)[0].lower()

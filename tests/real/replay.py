@@ -14,19 +14,17 @@ The server listens on loopback over HTTPS (a test CA for every recorded host) an
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
-import ssl
-import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-import trustme
 from aiohttp import web
+
+from fakes.sites import LoopbackSites
 
 ADDRESS = "127.0.0.3"
 # Hosts a check may ask for even when nothing was recorded on them (they answer 404).
@@ -281,9 +279,7 @@ class RealReplay:
     active: Case | None = None
     unrecorded: list[str] = field(default_factory=list)
     served: list[str] = field(default_factory=list)
-    _loop: asyncio.AbstractEventLoop | None = None
-    _runner: web.AppRunner | None = None
-    _thread: threading.Thread | None = None
+    _sites: LoopbackSites | None = None
 
     def activate(self, case: Case) -> None:
         self.active = case
@@ -292,11 +288,7 @@ class RealReplay:
 
     @property
     def pins(self) -> list[str]:
-        pins = []
-        for host in self.hosts:
-            pins.append(f"{host}:443:{ADDRESS}:{self.https_port}")
-            pins.append(f"{host}:80:{ADDRESS}:{self.http_port}")
-        return pins
+        return self._sites.pins(self.hosts) if self._sites is not None else []
 
     def settings_overrides(self) -> dict[str, Any]:
         return {
@@ -310,47 +302,18 @@ class RealReplay:
         for case in cases:
             hosts.update(ex.host for ex in case.exchanges)
         self.hosts = tuple(sorted(hosts))
-        ca = trustme.CA()
-        cert = ca.issue_cert(*self.hosts)
-        self.ca_file = workdir / "real-ca.pem"
-        ca.cert_pem.write_to_path(str(self.ca_file))
-        server_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-        cert.configure_cert(server_ctx)
-        ready = threading.Event()
-
-        def serve() -> None:
-            self._loop = asyncio.new_event_loop()
-            asyncio.set_event_loop(self._loop)
-            self._loop.run_until_complete(self._start(server_ctx))
-            ready.set()
-            self._loop.run_forever()
-
-        self._thread = threading.Thread(target=serve, name="real-replay", daemon=True)
-        self._thread.start()
-        if not ready.wait(10):
-            raise RuntimeError("the replay server did not start")
-        return self
-
-    async def _start(self, server_ctx: ssl.SSLContext) -> None:
         app = web.Application(client_max_size=4 * 1024 * 1024)
         app.router.add_route("*", "/{tail:.*}", self._dispatch)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        https = web.TCPSite(self._runner, ADDRESS, 0, ssl_context=server_ctx)
-        http = web.TCPSite(self._runner, ADDRESS, 0)
-        await https.start()
-        await http.start()
-        self.https_port = https._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        self.http_port = http._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self._sites = LoopbackSites(ADDRESS, "real-replay").start(
+            app, self.hosts, workdir / "real-ca.pem"
+        )
+        self.ca_file = self._sites.ca_file
+        self.https_port, self.http_port = self._sites.https_port, self._sites.http_port
+        return self
 
     def stop(self) -> None:
-        if self._loop is None or self._runner is None:
-            return
-        asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(10)
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        if self._thread is not None:
-            self._thread.join(10)
-        self._loop.close()
+        if self._sites is not None:
+            self._sites.stop()
 
     def _match(self, request: web.Request, body: bytes) -> tuple[Exchange, bytes] | None:
         case = self.active
