@@ -16,7 +16,7 @@ import json
 import socket
 import threading
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Self
 from urllib.parse import urlsplit
 
 
@@ -42,8 +42,38 @@ class Seen:
         return text in haystack
 
 
+class LoopbackServer:
+    """A TCP server on 127.0.0.1 that serves each connection in a thread (`_serve`): the e2e tests'
+    small HTTP stand-ins (the instance recorder, Firefox's counting proxy)."""
+
+    port: int
+    _server: socket.socket | None
+
+    def start(self) -> Self:
+        self._server = socket.create_server(("127.0.0.1", 0))
+        self.port = self._server.getsockname()[1]
+        threading.Thread(target=self._accept, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.close()
+
+    def _accept(self) -> None:
+        assert self._server is not None
+        while True:
+            try:
+                client, _ = self._server.accept()
+            except OSError:
+                return  # closed by stop()
+            threading.Thread(target=self._serve, args=(client,), daemon=True).start()
+
+    def _serve(self, client: socket.socket) -> None:
+        raise NotImplementedError
+
+
 @dataclass
-class InstanceRecorder:
+class InstanceRecorder(LoopbackServer):
     upstream: str  # http://127.0.0.1:PORT of the real service
     port: int = 0
     _seen: list[Seen] = field(default_factory=list)
@@ -54,31 +84,12 @@ class InstanceRecorder:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self) -> InstanceRecorder:
-        self._server = socket.create_server(("127.0.0.1", 0))
-        self.port = self._server.getsockname()[1]
-        threading.Thread(target=self._accept, daemon=True).start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.close()
-
     def seen(self) -> list[Seen]:
         with self._lock:
             return list(self._seen)
 
     def checks(self) -> list[Seen]:
         return [s for s in self.seen() if s.method == "POST" and s.path == "/api/v1/checks"]
-
-    def _accept(self) -> None:
-        assert self._server is not None
-        while True:
-            try:
-                client, _ = self._server.accept()
-            except OSError:
-                return  # closed by stop()
-            threading.Thread(target=self._serve, args=(client,), daemon=True).start()
 
     def _serve(self, client: socket.socket) -> None:
         with client:

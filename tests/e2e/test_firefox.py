@@ -36,6 +36,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from e2e.conftest import NODE, build_extension, free_port
+from e2e.recorder import LoopbackServer
 from fakes.scenarios_console import FIREFOX_PRIVATE_VIDEO_ID, PRIVATE_VIDEO_ID
 from tools import missing_reason
 
@@ -169,7 +170,7 @@ QUIET_PREFS: dict[str, object] = {
 
 
 @dataclass
-class CountingProxy:
+class CountingProxy(LoopbackServer):
     """An HTTP proxy that records the destination of every request Firefox makes and forwards only
     those addressed to the instance. Everything else (CONNECT tunnels included) gets a 403."""
 
@@ -178,16 +179,6 @@ class CountingProxy:
     seen: list[str] = field(default_factory=list)  # "METHOD absolute-URL" or "CONNECT host:port"
     _server: socket.socket | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def start(self) -> CountingProxy:
-        self._server = socket.create_server(("127.0.0.1", 0))
-        self.port = self._server.getsockname()[1]
-        threading.Thread(target=self._accept, daemon=True).start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.close()
 
     def urls(self) -> list[str]:
         with self._lock:
@@ -213,15 +204,6 @@ class CountingProxy:
             "network.proxy.failover_direct": False,
             "network.proxy.socks_remote_dns": True,
         }
-
-    def _accept(self) -> None:
-        assert self._server is not None
-        while True:
-            try:
-                client, _ = self._server.accept()
-            except OSError:
-                return  # closed by stop()
-            threading.Thread(target=self._serve, args=(client,), daemon=True).start()
 
     def _serve(self, client: socket.socket) -> None:
         with client:
