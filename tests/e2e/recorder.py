@@ -15,9 +15,12 @@ from __future__ import annotations
 import json
 import socket
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Self
 from urllib.parse import urlsplit
+
+import pytest
 
 
 @dataclass(frozen=True)
@@ -130,3 +133,25 @@ class InstanceRecorder(LoopbackServer):
                         client.sendall(chunk)
                 except OSError:
                     pass  # the browser went away: the exchange is over
+
+
+# --- fixtures: a test module puts the real service behind a recorder by importing both ----------
+# (`from e2e.recorder import recorded_service, recorder_of_service`; the fixtures are named
+# `live_service` and `recorder`): its pages and browsers then know the instance by the recorder's
+# address, and `recorder` lists what reached it.
+
+_RECORDERS: dict[str, InstanceRecorder] = {}
+
+
+@pytest.fixture(scope="module", name="live_service")
+def recorded_service(live_service: str) -> Iterator[str]:
+    """The instance as this module's pages and browsers know it: the service behind a recorder."""
+    recorder = InstanceRecorder(live_service).start()
+    _RECORDERS[recorder.url] = recorder
+    yield recorder.url
+    recorder.stop()
+
+
+@pytest.fixture(name="recorder")
+def recorder_of_service(live_service: str) -> InstanceRecorder:
+    return _RECORDERS[live_service]

@@ -27,7 +27,7 @@ from urllib.parse import quote
 import pytest
 
 from e2e.conftest import CHROMIUM, CHROMIUM_ARGS
-from e2e.recorder import InstanceRecorder
+from e2e.recorder import InstanceRecorder, recorded_service, recorder_of_service  # noqa: F401
 from e2e.test_accessibility import Audits
 from fakes.scenarios_console import PRIVATE_VIDEO_ID
 from fakes.scenarios_watch import CONSOLE_WATCH_ID, set_visibility, watch_link
@@ -41,7 +41,6 @@ SHARED_LINK = f"https://youtu.be/{PRIVATE_VIDEO_ID}"  # "Private video" (fakes/s
 MESSAGE_WORDS = "avant que je l'envoie à ta mère"  # the rest of the message: never sent
 SHARED_TEXT = f"Regarde ta vidéo ici {SHARED_LINK} {MESSAGE_WORDS} !!"
 DAY_MS = 24 * 60 * 60 * 1000
-RECORDERS: dict[str, InstanceRecorder] = {}
 LIST_CACHES = """async () => {
     const listing = {};
     for (const name of await caches.keys()) {
@@ -64,20 +63,6 @@ def worker_app_files() -> list[str]:
     block = re.search(r"const APP_FILES = \[(.*?)\];", text, re.S)
     assert block is not None
     return re.findall(r'"([^"]+)"', block.group(1))
-
-
-@pytest.fixture(scope="module")
-def live_service(live_service: str) -> Iterator[str]:
-    """The instance as this module's pages know it: the real service behind a recorder."""
-    recorder = InstanceRecorder(live_service).start()
-    RECORDERS[recorder.url] = recorder
-    yield recorder.url
-    recorder.stop()
-
-
-@pytest.fixture
-def recorder(live_service: str) -> InstanceRecorder:
-    return RECORDERS[live_service]
 
 
 @pytest.fixture

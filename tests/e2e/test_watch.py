@@ -43,7 +43,7 @@ from typing import Any
 import pytest
 
 from e2e.conftest import CHROMIUM, CHROMIUM_ARGS, EXTENSION, NODE
-from e2e.recorder import InstanceRecorder
+from e2e.recorder import InstanceRecorder, recorded_service, recorder_of_service  # noqa: F401
 from e2e.test_accessibility import Audits, Extension, extension  # noqa: F401 (the fixture)
 from e2e.test_console import result_document
 from e2e.test_extension import Browser, _result_tab, _save_options
@@ -65,7 +65,6 @@ TIMEOUT_MS = 30_000
 # What an ordinary check sends (lib/checks.js): nothing that could tie one check to the next.
 CHECK_FIELDS = {"url", "lang", "country", "minor", "fresh"}
 OPTIONAL_PROMPTS_PREF = "extensions.webextOptionalPermissionPrompts"
-RECORDERS: dict[str, InstanceRecorder] = {}
 
 
 def wait_for(probe: Callable[[], Any], timeout: float = TIMEOUT_S, what: str = "") -> Any:
@@ -77,20 +76,6 @@ def wait_for(probe: Callable[[], Any], timeout: float = TIMEOUT_S, what: str = "
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout} s waiting for {what or probe}")
         time.sleep(0.2)
-
-
-@pytest.fixture(scope="module")
-def live_service(live_service: str) -> Iterator[str]:
-    """The instance as this module's browsers know it: the real service behind a recorder."""
-    recorder = InstanceRecorder(live_service).start()
-    RECORDERS[recorder.url] = recorder
-    yield recorder.url
-    recorder.stop()
-
-
-@pytest.fixture
-def recorder(live_service: str) -> InstanceRecorder:
-    return RECORDERS[live_service]
 
 
 @pytest.fixture(scope="module")
