@@ -500,7 +500,7 @@ def table(res: dict[str, Any]) -> str:
             (
                 f"latency: {r['label']} ({r['requests']} req)",
                 f"{r['median_ms']:.0f} ms (p95 {r['p95_ms']:.0f})",
-                "<= 1.5x floor",
+                "<= 1.1x floor",
                 f"floor {r['floor_median_ms']:.0f} ms (p95 {r['floor_p95_ms']:.0f})",
                 f"{r['ratio']:.2f}x",
             )
